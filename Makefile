@@ -1,0 +1,29 @@
+# The two commands a learner needs (make lab, make test), and one for maintainers.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.kmslab-installed
+
+.PHONY: lab test notebooks env
+
+## lab: create .venv if needed and open JupyterLab on lesson 00
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/00_start_here.ipynb
+
+## test: unit tests plus strict nbval over every lesson and lab solution
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## notebooks: re-execute every lesson and lab solution in place, top to bottom
+notebooks: $(STAMP)
+	$(BIN)/python -m kmslab.notebooks run $(NOTEBOOKS)
+
+env: $(STAMP)
+
+# Re-installs only when pyproject.toml changes; pip keeps what is already satisfied.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "kmslab needs Python 3.10 or newer; set PYTHON=python3.x")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)

@@ -1,0 +1,37 @@
+"""Command line: `python -m kmslab serve` and `python -m kmslab tls serve`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kmslab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the AWS sandbox as a local endpoint on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    serve.add_argument("--seed", type=int, default=42, help="seed for moto's ids (default 42)")
+
+    tls = commands.add_parser("tls", help="the in-flight encryption demo")
+    tls_commands = tls.add_subparsers(dest="tls_command", required=True)
+    tls_serve = tls_commands.add_parser("serve", help="run the demo HTTPS server on 127.0.0.1")
+    tls_serve.add_argument("--port", type=int, default=0)
+    tls_serve.add_argument("--dir", default=None,
+                           help="folder for the CA and server certificate (default: a new temporary folder)")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        from .server import serve as run
+
+        run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True))
+        return 0
+    if args.command == "tls":
+        from .teach.tls import serve_cli
+
+        return serve_cli(port=args.port, directory=args.dir)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The sandbox as a local endpoint: moto's threaded server with the sandbox rules."""
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.request
+
+from . import clock as _clock
+from . import service
+
+DEFAULT_SEED = 42
+
+
+def quiet_loggers() -> None:
+    """Loggers that would write to stderr (and so into notebook outputs)."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("aws_encryption_sdk").setLevel(logging.CRITICAL)
+
+
+class LocalEndpoint:
+    """A running sandbox server on 127.0.0.1."""
+
+    def __init__(self, port: int = 0, seed: int | None = DEFAULT_SEED):
+        from moto.server import ThreadedMotoServer
+
+        service.install()
+        quiet_loggers()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server.start()
+        host, real_port = self._server.get_host_and_port()
+        self.url = f"http://{host}:{real_port}"
+        self.port = real_port
+        if seed is not None:
+            self.seed(seed)
+
+    def post(self, path: str) -> bytes:
+        request = urllib.request.Request(self.url + path, data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.read()
+
+    def seed(self, seed: int) -> None:
+        self.post(f"/moto-api/seed?a={int(seed)}")
+
+    def reset(self) -> None:
+        self.post("/moto-api/reset")
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def serve(port: int = 0, seed: int | None = DEFAULT_SEED, ready: threading.Event | None = None,
+          stop: threading.Event | None = None, out=print) -> None:
+    """Run the sandbox endpoint until Ctrl-C (or until `stop` is set)."""
+    _clock.use(_clock.Clock(frozen=False))
+    endpoint = LocalEndpoint(port=port, seed=seed)
+    out(f"kmslab sandbox listening on {endpoint.url}")
+    out(f"  aws --endpoint-url {endpoint.url} --region us-east-1 kms list-keys")
+    out("  Any credentials work (for example AWS_ACCESS_KEY_ID=testing). Press Ctrl-C to stop.")
+    if ready is not None:
+        ready.set()
+    stop = stop or threading.Event()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        out("stopping")
+    finally:
+        endpoint.stop()
