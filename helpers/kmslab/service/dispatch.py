@@ -39,6 +39,9 @@ class KmsCall:
     principal_arn: str | None = None
     #: the ARN of the key the request names, once resolved
     key_arn: str | None = None
+    #: (account, region) that owns that key; moto runs the operation there.
+    #: Differs from (account_id, region) on cross-account calls.
+    key_owner: tuple[str, str] | None = None
     #: anything a stage wants to hand to a later one
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -121,8 +124,7 @@ def moto_operation(call: KmsCall) -> dict:
 
     response = KmsResponse()
     response.body = json.dumps(call.params)
-    response.current_account = call.account_id
-    response.region = call.region
+    response.current_account, response.region = call.key_owner or (call.account_id, call.region)
     response.headers = {}
     response.response_headers = {}
     method = getattr(response, camelcase_to_underscores(call.operation), None)
