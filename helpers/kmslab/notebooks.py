@@ -52,26 +52,9 @@ def execute(path: Path, timeout: int = TIMEOUT_S) -> None:
     env.pop("KMSLAB_MODE", None)  # lessons are committed as run in the default mode
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    client.km = client.create_kernel_manager()
-    client.km.kernel_spec  # noqa: B018 (fail early if no python3 kernel)
-    with _kernel_env(env):
-        client.execute()
+    client.execute(env=env)
     normalize(nb)
     write_atomically(path, nbformat.writes(nb) + "\n")
-
-
-class _kernel_env:
-    def __init__(self, env: dict[str, str]):
-        self.env, self.saved = env, None
-
-    def __enter__(self):
-        self.saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(self.env)
-
-    def __exit__(self, *exc):
-        os.environ.clear()
-        os.environ.update(self.saved)
 
 
 def write_atomically(path: Path, text: str) -> None:
