@@ -65,8 +65,7 @@ def is_loopback(host: Any) -> bool:
         return False
 
 
-_original_connect = socket.socket.connect
-_original_connect_ex = socket.socket.connect_ex
+_saved: dict[str, object] = {}
 _guarded = 0
 
 
@@ -81,25 +80,27 @@ def _check(address: Any) -> None:
 
 def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
     _check(address)
-    return _original_connect(self, address)
+    return _saved["connect"](self, address)  # type: ignore[operator]
 
 
 def _guarded_connect_ex(self, address):  # type: ignore[no-untyped-def]
     _check(address)
-    return _original_connect_ex(self, address)
+    return _saved["connect_ex"](self, address)  # type: ignore[operator]
 
 
 def block_network() -> None:
     """Allow outgoing connections to loopback only (nested calls are counted)."""
     global _guarded
+    if _guarded == 0:  # wrap whatever is installed now (a test's own guard, say)
+        _saved["connect"], _saved["connect_ex"] = socket.socket.connect, socket.socket.connect_ex
+        socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
     _guarded += 1
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
 def unblock_network() -> None:
     global _guarded
     _guarded = max(0, _guarded - 1)
-    if _guarded == 0:
-        socket.socket.connect = _original_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = _original_connect_ex  # type: ignore[method-assign]
+    if _guarded == 0 and _saved:
+        socket.socket.connect = _saved.pop("connect")  # type: ignore[method-assign]
+        socket.socket.connect_ex = _saved.pop("connect_ex")  # type: ignore[method-assign]

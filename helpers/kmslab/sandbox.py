@@ -199,6 +199,13 @@ def _host_of(url: str) -> str:
     return urlparse(url).hostname or ""
 
 
+def _caller_account(region: str) -> str:
+    """The real account the default credentials belong to (STS GetCallerIdentity is free)."""
+    import boto3
+
+    return boto3.client("sts", region_name=region).get_caller_identity()["Account"]
+
+
 def _start_real_aws(region: str, confirm: Callable[[str], str] | None) -> Sandbox:
     if os.environ.get(REAL_AWS_SWITCH) != "1":
         raise SandboxError(
@@ -207,10 +214,7 @@ def _start_real_aws(region: str, confirm: Callable[[str], str] | None) -> Sandbo
             "KMS keys (about $1 per key per month, prorated hourly, plus requests) tagged "
             "created-by=kmslab; schedule them for deletion when you finish."
         )
-    import boto3
-
-    identity = boto3.client("sts", region_name=region).get_caller_identity()
-    account = identity["Account"]
+    account = _caller_account(region)
     prompt = (f"This will create real, billed resources in AWS account {account} ({region}), "
               f"tagged created-by=kmslab. Type the account id to continue: ")
     answer = (confirm or input)(prompt)

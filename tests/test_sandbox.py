@@ -1,0 +1,146 @@
+"""The sandbox's modes and guards."""
+from __future__ import annotations
+
+import os
+import socket
+
+import boto3
+import pytest
+
+from kmslab import clock, guards, sandbox
+
+
+def test_inprocess_key_and_hello(sb):
+    kms = sb.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"hello")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"hello"
+
+
+def test_ids_and_dates_repeat_across_runs():
+    seen = []
+    for _ in range(2):
+        with sandbox.start() as box:
+            meta = box.client("kms").create_key()["KeyMetadata"]
+            seen.append((meta["KeyId"], meta["CreationDate"].isoformat()))
+    assert seen[0] == seen[1]
+    assert seen[0][1].startswith(clock.DEFAULT_START.isoformat())
+
+
+def test_reset_starts_over_with_the_same_seed(sb):
+    kms = sb.client("kms")
+    first = kms.create_key()["KeyMetadata"]["KeyId"]
+    sb.clock.advance(3600)
+    sb.reset()
+    assert kms.create_key()["KeyMetadata"]["KeyId"] == first
+    assert len(kms.list_keys()["Keys"]) == 1
+    assert sb.clock.now() == clock.DEFAULT_START
+
+
+def test_real_looking_credentials_are_never_used(tmp_path, monkeypatch):
+    """Real-looking keys in the environment and in ~/.aws must not reach any client."""
+    aws = tmp_path / ".aws"
+    aws.mkdir()
+    (aws / "credentials").write_text(
+        "[default]\naws_access_key_id = AKIAREALLOOKING000001\n"
+        "aws_secret_access_key = realLookingSecretKeyFromTheHomeFolder0000\n")
+    (aws / "config").write_text("[default]\nregion = eu-west-3\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("AWS_SHARED_CREDENTIALS_FILE", raising=False)
+    monkeypatch.delenv("AWS_CONFIG_FILE", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALLOOKING000002")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "anotherRealLookingSecret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token")
+    monkeypatch.setenv("AWS_PROFILE", "default")
+    with sandbox.start() as box:
+        for session in (boto3.Session(), box.session()):
+            creds = session.get_credentials().get_frozen_credentials()
+            # moto's mock_aws also sets its own fake key (FOOBARKEY) while it runs
+            assert creds.access_key in {guards.FAKE_ACCESS_KEY, "FOOBARKEY"}
+            assert creds.token is None
+            assert session.region_name == "us-east-1"
+        identity = box.client("sts").get_caller_identity()
+        assert identity["Account"] == sandbox.DEFAULT_ACCOUNT
+    # and everything comes back when the sandbox stops
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAREALLOOKING000002"
+    assert os.environ["AWS_PROFILE"] == "default"
+
+
+def test_only_loopback_is_reachable(sb):
+    s = socket.socket()
+    try:
+        # 192.0.2.1 is TEST-NET-1 (RFC 5737): the guard refuses before any packet is sent.
+        with pytest.raises(guards.RealNetworkBlocked, match="only loopback"):
+            s.connect(("192.0.2.1", 443))
+    finally:
+        s.close()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    client = socket.socket()
+    try:
+        client.connect(listener.getsockname())
+    finally:
+        client.close()
+        listener.close()
+
+
+def test_guard_is_removed_on_stop():
+    before = socket.socket.connect
+    box = sandbox.start()
+    assert socket.socket.connect is not before
+    box.stop()
+    assert socket.socket.connect is before
+
+
+def test_unknown_mode_is_explained():
+    with pytest.raises(sandbox.SandboxError, match="choose one of inprocess, endpoint, aws"):
+        sandbox.start("cloud")
+
+
+def test_real_aws_needs_the_switch(monkeypatch):
+    monkeypatch.delenv(sandbox.REAL_AWS_SWITCH, raising=False)
+    with pytest.raises(sandbox.SandboxError, match=sandbox.REAL_AWS_SWITCH):
+        sandbox.start("aws")
+
+
+def test_real_aws_needs_a_typed_confirmation(monkeypatch):
+    monkeypatch.setenv(sandbox.REAL_AWS_SWITCH, "1")
+    monkeypatch.setattr(sandbox, "_caller_account", lambda region: "111122223333")
+    prompts = []
+    with pytest.raises(sandbox.SandboxError, match="Not confirmed"):
+        sandbox.start("aws", confirm=lambda text: prompts.append(text) or "yes")
+    assert "111122223333" in prompts[0] and "created-by=kmslab" in prompts[0]
+    box = sandbox.start("aws", confirm=lambda text: "111122223333")
+    assert box.mode == "aws" and box.account_id == "111122223333"
+    with pytest.raises(sandbox.SandboxError):
+        box.reset()
+
+
+def test_endpoint_mode_serves_plain_clients():
+    with sandbox.start("endpoint") as box:
+        assert box.endpoint_url.startswith("http://127.0.0.1:")
+        plain = boto3.client("kms", endpoint_url=box.endpoint_url, region_name="us-east-1",
+                             aws_access_key_id="anything", aws_secret_access_key="anything")
+        key_id = plain.create_key()["KeyMetadata"]["KeyId"]
+        assert box.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
+        box.reset()
+        assert plain.list_keys()["Keys"] == []
+
+
+def test_endpoint_must_be_loopback():
+    with pytest.raises(sandbox.SandboxError, match="not on loopback"):
+        sandbox.start("endpoint", endpoint_url="http://192.0.2.1:5000")
+
+
+def test_clock_freezes_and_advances():
+    c = clock.Clock()
+    t0 = c.now()
+    c.advance(90)
+    assert (c.now() - t0).total_seconds() == 90
+    c.sleep(10)
+    assert (c.now() - t0).total_seconds() == 100
+    with pytest.raises(ValueError, match="only moves forward"):
+        c.advance(-1)
+    c.run()
+    assert not c.frozen and c.now() >= t0
