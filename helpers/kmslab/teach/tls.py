@@ -160,8 +160,13 @@ def fetch_http(port: int) -> Answer:
     return Answer(_status(response), None, None, None, SECRET.encode() in response)
 
 
+def request(host: str = SERVER_NAME) -> bytes:
+    """The exact HTTP request the demo clients send."""
+    return f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+
+
 def _exchange(conn: socket.socket, host: str) -> bytes:
-    conn.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    conn.sendall(request(host))
     chunks = []
     while True:
         data = conn.recv(65536)
