@@ -1,0 +1,430 @@
+"""AUTHORIZE: may this principal do this to this key? Decided as KMS does (kms-facts H, B6).
+
+- The key policy is primary. A statement naming the caller (or "*") allows by itself;
+  a statement naming the caller's account principal (arn:aws:iam::ACCT:root) lets
+  IAM policies in that account allow (kms-facts H2, H4, B6).
+- An explicit Deny in the key policy or in an IAM policy wins over every Allow.
+- Grants allow their operations to their grantee (kms-facts H10).
+- Cross-account: the key policy must allow the caller (or its account) AND an IAM
+  policy in the caller's account must allow; only the operations of kms-facts H8.
+- Operations without a key (CreateKey, ListKeys, ...) are judged by IAM policies alone.
+
+`decide(call)` returns a Decision with the trace of every statement and grant it
+looked at; the stage raises AccessDeniedException from that same Decision, and
+`explain` prints it. There is one code path.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import clock
+from . import dispatch
+from .errors import KmsError
+from .identity import iam_policies, identify
+from .policy import conditions
+from .policy.document import MalformedPolicy, parse
+from .policy.evaluate import Principal, Request, StatementMatch, evaluate, names_principal
+
+#: Operations that name no key: only IAM policies can allow them.
+NO_KEY_OPERATIONS = frozenset({
+    "CreateKey", "ListKeys", "ListAliases", "GenerateRandom", "ListRetirableGrants",
+    "CreateCustomKeyStore", "DescribeCustomKeyStores", "ConnectCustomKeyStore",
+    "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "DeleteCustomKeyStore",
+})
+
+#: What works across accounts (kms-facts H8): cryptographic operations plus these.
+CROSS_ACCOUNT_OPERATIONS = frozenset({
+    "Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac", "VerifyMac",
+    "DeriveSharedSecret", "CreateGrant", "DescribeKey", "GetKeyRotationStatus",
+    "GetPublicKey", "ListGrants", "RetireGrant", "RevokeGrant",
+})
+
+#: The parameter that names the key, when it is not KeyId.
+_KEY_PARAM = {"CreateAlias": "TargetKeyId", "UpdateAlias": "TargetKeyId", "DeleteAlias": "AliasName"}
+
+#: The sandbox's model of grant eventual consistency (kms-facts H10: "usually less than
+#: five minutes"). A new grant counts for authorization once its token is presented, or
+#: once the sandbox clock is this many seconds past its creation. Retire/revoke act at once.
+GRANT_PROPAGATION_SECONDS = 10.0
+
+_GRANT_EC_OPERATIONS = frozenset({"Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo",
+                                  "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+                                  "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"})
+
+
+@dataclass
+class GrantCheck:
+    grant_id: str
+    name: str | None
+    grantee: str
+    how: str | None          # "direct" | "account" | None
+    has_operation: bool
+    effective: bool          # token presented, or propagated
+    constraints_hold: bool
+
+    @property
+    def allows(self) -> bool:
+        return bool(self.how) and self.has_operation and self.effective and self.constraints_hold
+
+    def describe(self) -> str:
+        why = []
+        if not self.how:
+            why.append("grantee is someone else")
+        if self.how and not self.has_operation:
+            why.append("operation not in the grant")
+        if self.how and self.has_operation and not self.effective:
+            why.append("not yet effective (no grant token; eventual consistency)")
+        if self.how and self.has_operation and not self.constraints_hold:
+            why.append("encryption context constraint not met")
+        verdict = "allows" if self.allows else "does not apply: " + ", ".join(why)
+        return f"grant {self.grant_id}{f' ({self.name})' if self.name else ''} to {self.grantee}: {verdict}"
+
+
+@dataclass
+class Decision:
+    """The outcome of one authorization, with the trace that led to it."""
+
+    allowed: bool
+    principal: Principal
+    action: str
+    resource: str
+    by: str                                 # where the decision was taken
+    reason: str | None = None               # the tail of AWS's denial message
+    matches: list[StatementMatch] = field(default_factory=list)
+    grants: list[GrantCheck] = field(default_factory=list)
+    cross_account: bool = False
+    context: conditions.Context | None = None
+
+    def error(self) -> KmsError:
+        """AccessDeniedException, in the shape of AWS's message."""
+        msg = (f"User: {self.principal.arn} is not authorized to perform: {self.action} "
+               f"on resource: {self.resource}")
+        if self.reason:
+            msg += f" {self.reason}"
+        return KmsError("AccessDeniedException", msg)
+
+    def report(self) -> str:
+        """A readable account of the decision (for lessons)."""
+        lines = [f"{'ALLOW' if self.allowed else 'DENY'}  {self.principal.arn} -> {self.action} "
+                 f"on {self.resource}"]
+        if self.cross_account:
+            lines.append("  cross-account request: key policy AND an IAM policy in the caller's "
+                         "account must both allow")
+        if not self.matches:
+            lines.append("  no policy statement covers this principal and action")
+        for m in self.matches:
+            lines.append("  - " + m.describe())
+            for c in m.conditions:
+                lines.append("      " + c.describe())
+        for g in self.grants:
+            lines.append("  - " + g.describe())
+        lines.append(f"  decided by: {self.by}")
+        if not self.allowed:
+            lines.append(f"  error: {self.error().message}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.report()
+
+
+# -- the request context (condition keys) --------------------------------------------
+def request_context(call: dispatch.KmsCall, action: str, principal: Principal, key: Any) -> conditions.Context:
+    p = call.params
+    ctx = conditions.Context({
+        "kms:CallerAccount": principal.account,
+        "aws:PrincipalArn": principal.principal_arn,
+        "aws:PrincipalAccount": principal.account,
+        "aws:SecureTransport": bool(call.secure_transport),
+    })
+    if call.via_service:
+        ctx["kms:ViaService"] = call.via_service
+    op = action.split(":", 1)[1]
+    ec = {"ReEncryptFrom": p.get("SourceEncryptionContext"),
+          "ReEncryptTo": p.get("DestinationEncryptionContext")}.get(op, p.get("EncryptionContext"))
+    if op == "CreateGrant":  # for CreateGrant these keys describe the grant's constraints
+        cons = p.get("Constraints") or {}
+        ec = {**(cons.get("EncryptionContextSubset") or {}), **(cons.get("EncryptionContextEquals") or {})}
+        ctx["kms:GrantOperations"] = list(p.get("Operations") or [])
+        if p.get("GranteePrincipal"):
+            ctx["kms:GranteePrincipal"] = p["GranteePrincipal"]
+        if p.get("RetiringPrincipal"):
+            ctx["kms:RetiringPrincipal"] = p["RetiringPrincipal"]
+        if cons:
+            ctx["kms:GrantConstraintType"] = [k for k in cons if cons[k]]
+    if ec:
+        for k, v in ec.items():
+            ctx[f"kms:EncryptionContext:{k}"] = v
+        ctx["kms:EncryptionContextKeys"] = list(ec)
+    algorithm = {"ReEncryptFrom": p.get("SourceEncryptionAlgorithm"),
+                 "ReEncryptTo": p.get("DestinationEncryptionAlgorithm")}.get(op, p.get("EncryptionAlgorithm"))
+    if op in ("Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey",
+              "GenerateDataKeyWithoutPlaintext"):
+        ctx["kms:EncryptionAlgorithm"] = algorithm or "SYMMETRIC_DEFAULT"
+    for name, param in (("kms:SigningAlgorithm", "SigningAlgorithm"), ("kms:MacAlgorithm", "MacAlgorithm"),
+                        ("kms:MessageType", "MessageType"), ("kms:RotationPeriodInDays", "RotationPeriodInDays"),
+                        ("kms:DataKeyPairSpec", "KeyPairSpec")):
+        if p.get(param) is not None:
+            ctx[name] = p[param]
+    if op in ("CreateGrant", "ListGrants", "RevokeGrant"):
+        # true when an integrated AWS service asks on the caller's behalf (kms-facts H5)
+        ctx["kms:GrantIsForAWSResource"] = bool(call.via_service)
+    if op == "ScheduleKeyDeletion":
+        ctx["kms:ScheduleKeyDeletionPendingWindowInDays"] = p.get("PendingWindowInDays", 30)
+    if op in ("PutKeyPolicy", "CreateKey"):
+        ctx["kms:BypassPolicyLockoutSafetyCheck"] = bool(p.get("BypassPolicyLockoutSafetyCheck", False))
+    if key is not None:
+        ctx["kms:KeySpec"] = getattr(key, "key_spec", None) or "SYMMETRIC_DEFAULT"
+        ctx["kms:KeyUsage"] = getattr(key, "key_usage", None) or "ENCRYPT_DECRYPT"
+        ctx["kms:KeyOrigin"] = getattr(key, "origin", "AWS_KMS")
+        ctx["kms:MultiRegion"] = bool(getattr(key, "multi_region", False))
+    elif op == "CreateKey":
+        ctx["kms:KeySpec"] = p.get("KeySpec") or p.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+        ctx["kms:KeyUsage"] = p.get("KeyUsage") or "ENCRYPT_DECRYPT"
+        ctx["kms:KeyOrigin"] = p.get("Origin") or "AWS_KMS"
+        ctx["kms:MultiRegion"] = bool(p.get("MultiRegion", False))
+    return ctx
+
+
+# -- the decision ---------------------------------------------------------------------
+def decide_action(principal: Principal, action: str, key: Any, context: conditions.Context,
+                  *, key_policy: dict | None = None, grant_tokens: list[str] | None = None,
+                  use_grants: bool = True) -> Decision:
+    """Decide one action. `key` is the moto Key (None for operations without a key);
+    `key_policy` overrides the key's stored policy (the lockout check uses it)."""
+    resource = key.arn if key is not None else "*"
+    request = Request(principal, action, resource, context)
+    iam_matches: list[StatementMatch] = []
+    for label, doc in iam_policies(principal):
+        try:
+            iam_matches += evaluate(doc, request, f"IAM policy {label}", resource_policy=False)
+        except (KeyError, TypeError, AttributeError):
+            continue  # a malformed IAM document allows nothing
+    iam_deny = [m for m in iam_matches if m.effect == "Deny" and m.applies]
+    iam_allow = [m for m in iam_matches if m.effect == "Allow" and m.applies]
+    d = Decision(False, principal, action, resource, "", context=context)
+
+    if key is None:
+        d.matches = iam_matches
+        if iam_deny:
+            d.by, d.reason = "an explicit Deny in an IAM policy", "with an explicit deny in an identity-based policy"
+        elif iam_allow:
+            d.allowed, d.by = True, "an IAM policy (this operation names no key)"
+        else:
+            d.by = "no IAM policy allows it (this operation names no key)"
+            d.reason = f"because no identity-based policy allows the {action} action"
+        return d
+
+    if key_policy is None:
+        try:
+            key_policy = parse(key.policy)
+        except MalformedPolicy:
+            key_policy = {"Statement": []}
+    kp_matches = evaluate(key_policy, request, "key policy", resource_policy=True)
+    d.matches = kp_matches + iam_matches
+    kp_deny = [m for m in kp_matches if m.effect == "Deny" and m.applies]
+    kp_direct = [m for m in kp_matches if m.effect == "Allow" and m.applies and m.principal_how == "direct"]
+    kp_account = [m for m in kp_matches if m.effect == "Allow" and m.applies and m.principal_how == "account"]
+    d.cross_account = principal.account != key.account_id
+    op = action.split(":", 1)[1]
+
+    if kp_deny:
+        d.by, d.reason = "an explicit Deny in the key policy", "with an explicit deny in a resource-based policy"
+        return d
+    if iam_deny:
+        # IAM denies work without any key-policy permission (kms-facts B6).
+        d.by, d.reason = "an explicit Deny in an IAM policy", "with an explicit deny in an identity-based policy"
+        return d
+    if d.cross_account and op not in CROSS_ACCOUNT_OPERATIONS:
+        d.by = f"{op} cannot be used on a key in another account (kms-facts H8)"
+        return d
+
+    if use_grants:
+        d.grants = _grant_checks(key, principal, op, context, grant_tokens or [])
+    grant_direct = any(g.allows and g.how == "direct" for g in d.grants)
+    grant_account = any(g.allows and g.how == "account" for g in d.grants)
+
+    if not d.cross_account:
+        if kp_direct:
+            d.allowed, d.by = True, "the key policy, which names the caller"
+        elif kp_account and iam_allow:
+            d.allowed, d.by = True, "an IAM policy, which the key policy lets the account use"
+        elif grant_direct or (grant_account and iam_allow):
+            d.allowed, d.by = True, "a grant"
+        elif kp_account:
+            d.by = "the key policy delegates to IAM, but no IAM policy allows it"
+            d.reason = f"because no identity-based policy allows the {action} action"
+        else:
+            d.by = "no key policy statement allows the caller, and no grant"
+            d.reason = f"because no resource-based policy allows the {action} action"
+        return d
+
+    # Cross-account: both sides must allow (kms-facts H8). Grants work on their own.
+    if grant_direct or (grant_account and iam_allow):
+        d.allowed, d.by = True, "a grant"
+    elif (kp_direct or kp_account) and iam_allow:
+        d.allowed, d.by = True, "the key policy in the key's account AND an IAM policy in the caller's account"
+    elif kp_direct or kp_account:
+        d.by = "the key policy allows the caller's account, but no IAM policy in the caller's account allows it"
+        d.reason = f"because no identity-based policy allows the {action} action"
+    else:
+        d.by = "the key policy in the key's account does not allow the caller's account"
+        d.reason = f"because no resource-based policy allows the {action} action"
+    return d
+
+
+def _grant_checks(key: Any, principal: Principal, op: str, context: conditions.Context,
+                  tokens: list[str]) -> list[GrantCheck]:
+    now = clock.current().time()
+    checks = []
+    for grant in list(getattr(key, "grants", {}).values()):
+        how = names_principal(grant.grantee_principal, principal)
+        created = getattr(grant, "kmslab_created_at", None)
+        effective = grant.token in tokens or created is None or now >= created + GRANT_PROPAGATION_SECONDS
+        checks.append(GrantCheck(grant.id, grant.name, grant.grantee_principal, how,
+                                 op in (grant.operations or []), effective,
+                                 _constraints_hold(grant.constraints, op, context)))
+    return checks
+
+
+def _constraints_hold(constraints: dict | None, op: str, context: conditions.Context) -> bool:
+    if not constraints:
+        return True
+    if op not in _GRANT_EC_OPERATIONS:
+        return False  # a grant with constraints only covers operations that take a context
+    ec = {k[len("kms:encryptioncontext:"):]: v for k, v in context.items()
+          if k.startswith("kms:encryptioncontext:")}
+    if constraints.get("EncryptionContextEquals") is not None:
+        return ec == constraints["EncryptionContextEquals"]
+    subset = constraints.get("EncryptionContextSubset") or {}
+    return all(ec.get(k) == v for k, v in subset.items())
+
+
+# -- finding the key (until the RESOLVE stage has done it) ---------------------------------
+def _find_key(key_id: str | None, call: dispatch.KmsCall) -> Any:
+    from moto.kms.models import kms_backends
+
+    if not key_id:
+        return None
+    account, region = call.account_id, call.region
+    if key_id.startswith("arn:"):
+        parts = key_id.split(":")
+        if len(parts) >= 6:
+            region, account = parts[3], parts[4]
+    try:
+        backend = kms_backends[account][region]
+        return backend.keys.get(backend.any_id_to_key_id(key_id))
+    except Exception:
+        return None
+
+
+def _key_from_blob(call: dispatch.KmsCall, param: str = "CiphertextBlob") -> Any:
+    blob = call.blob(param) if call.params.get(param) else None
+    if not blob:
+        return None
+    try:
+        from . import symmetric
+
+        head = symmetric.peek(blob)
+        if head is not None:
+            from moto.kms.models import kms_backends
+
+            return kms_backends[head.account_id][call.region].keys.get(head.key_id)
+    except Exception:
+        pass
+    for n in (40, 36):  # moto's own header: the key id in clear
+        try:
+            found = _find_key(blob[:n].decode("ascii"), call)
+        except UnicodeDecodeError:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _keys_for(call: dispatch.KmsCall) -> list[tuple[str, Any]]:
+    """(action, key) pairs this request needs; ReEncrypt needs two."""
+    op = call.operation
+    resolved = call.notes.get("key")
+    if op in NO_KEY_OPERATIONS:
+        return [(f"kms:{op}", None)]
+    if op == "ReEncrypt":
+        source = (_find_key(call.params.get("SourceKeyId"), call) if call.params.get("SourceKeyId")
+                  else _key_from_blob(call))
+        return [("kms:ReEncryptFrom", source),
+                ("kms:ReEncryptTo", _find_key(call.params.get("DestinationKeyId"), call))]
+    if resolved is None:
+        param = _KEY_PARAM.get(op, "KeyId")
+        resolved = _find_key(call.params.get(param), call)
+        if resolved is None and op == "Decrypt":
+            resolved = _key_from_blob(call)
+    if resolved is not None and call.key_arn is None:
+        # Until the RESOLVE stage has run: name the key for later stages and the audit trail,
+        # and run the operation in the key owner's account (cross-account calls).
+        call.key_arn, call.key_owner = resolved.arn, (resolved.account_id, resolved.region)
+        call.notes["key"] = resolved
+    return [(f"kms:{op}", resolved)]
+
+
+def principal_of(call: dispatch.KmsCall) -> Principal:
+    if "principal" not in call.notes:
+        identify(call)
+    return call.notes["principal"]
+
+
+def decide(call: dispatch.KmsCall) -> list[Decision]:
+    """Every decision this request needs (one per key it touches)."""
+    principal = principal_of(call)
+    decisions = []
+    for action, key in _keys_for(call):
+        if key is None and action[4:] not in NO_KEY_OPERATIONS:
+            continue  # no such key: the operation itself answers NotFoundException
+        if action == "kms:RetireGrant":
+            decisions.append(_retire_decision(call, principal, key))
+            continue
+        context = request_context(call, action, principal, key)
+        decisions.append(decide_action(principal, action, key, context,
+                                       grant_tokens=call.params.get("GrantTokens")))
+    return decisions
+
+
+def _retire_decision(call: dispatch.KmsCall, principal: Principal, key: Any) -> Decision:
+    """RetireGrant is decided by the grant, not by policies: its retiring principal, its
+    grantee when the grant includes RetireGrant, or the key's account (AWS RetireGrant API)."""
+    gid = call.params.get("GrantId")
+    grant = key.grants.get(gid) if gid else None
+    d = Decision(False, principal, "kms:RetireGrant", key.arn, "the grant")
+    if grant is None:
+        d.allowed, d.by = True, "no such grant: RetireGrant answers itself"
+        return d
+    if grant.retiring_principal and names_principal(grant.retiring_principal, principal) == "direct":
+        d.allowed, d.by = True, "the grant's retiring principal"
+    elif "RetireGrant" in grant.operations and names_principal(grant.grantee_principal, principal) == "direct":
+        d.allowed, d.by = True, "the grant's grantee (the grant includes RetireGrant)"
+    elif principal.kind == "root" and principal.account == key.account_id:
+        d.allowed, d.by = True, "the key's account (root user)"
+    else:
+        d.by = "the caller is neither the grant's retiring principal nor a grantee allowed to retire it"
+    return d
+
+
+@dispatch.before(dispatch.AUTHORIZE, "authorize")
+def authorize(call: dispatch.KmsCall) -> None:
+    if call.operation == "RetireGrant" and call.params.get("GrantToken") and not call.params.get("GrantId"):
+        return  # retiring by token: holding the token is the permission
+    for decision in decide(call):
+        call.notes.setdefault("decisions", []).append(decision)
+        if not decision.allowed:
+            raise decision.error()
+
+
+def explain(call: dispatch.KmsCall) -> list[Decision]:
+    """Why this request would be allowed or denied, without running it: the identify and
+    resolve stages, then `decide`, the same code path the AUTHORIZE stage takes."""
+    for priority, _, stage in list(dispatch._before):
+        if priority in (dispatch.IDENTIFY, dispatch.RESOLVE):
+            stage(call)
+    return decide(call)
