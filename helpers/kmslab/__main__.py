@@ -12,6 +12,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the AWS sandbox as a local endpoint on 127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     serve.add_argument("--seed", type=int, default=42, help="seed for moto's ids (default 42)")
+    serve.add_argument("--quotas", action="store_true",
+                       help="enforce KMS request quotas (AWS's documented defaults); off unless given")
+    serve.add_argument("--quota-scale", type=float, default=None, metavar="X",
+                       help="enforce quotas, every default multiplied by X (e.g. 0.0002)")
+    serve.add_argument("--quota", action="append", default=[], metavar="NAME=RATE",
+                       help="enforce quotas, NAME at RATE per second (e.g. symmetric=20, CreateKey=50); repeatable")
 
     tls = commands.add_parser("tls", help="the in-flight encryption demo")
     tls_commands = tls.add_subparsers(dest="tls_command", required=True)
@@ -24,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from .server import serve as run
 
+        if args.quotas or args.quota_scale is not None or args.quota:
+            from .service import quotas
+
+            overrides = dict(_name_rate(item) for item in args.quota)
+            quotas.configure(scale=args.quota_scale, overrides=overrides)
+            print(f"KMS request quotas on: {quotas.settings()}", file=sys.stderr, flush=True)
         run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True))
         return 0
     if args.command == "tls":
@@ -31,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_cli(port=args.port, directory=args.dir)
     return 2
+
+
+def _name_rate(item: str) -> tuple[str, float]:
+    name, _, rate = item.partition("=")
+    if not name or not rate:
+        raise SystemExit(f"--quota wants NAME=RATE, got {item!r}")
+    return name.strip(), float(rate)
 
 
 if __name__ == "__main__":
