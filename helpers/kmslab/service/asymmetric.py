@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from . import dispatch
-from .errors import KmsError, invalid_key_usage, not_found, unsupported, validation
+from .errors import KmsError, invalid_key_usage, unsupported, validation
 
 #: kms-facts C4: the two RSA encryption algorithms and their OAEP hash.
 OAEP_HASHES = {"RSAES_OAEP_SHA_1": hashes.SHA1, "RSAES_OAEP_SHA_256": hashes.SHA256}
@@ -27,23 +27,18 @@ RSA_SPECS = ("RSA_2048", "RSA_3072", "RSA_4096")
 
 # -- shared helpers -------------------------------------------------------------------
 def find_key(call: dispatch.KmsCall, param: str = "KeyId"):
-    """The moto Key the request names (key id, key ARN, alias name or alias ARN)."""
-    from moto.kms.models import kms_backends
+    """The moto Key the request names: the one the resolve-key stage found (keys.py),
+    else looked up here (key id, key ARN, alias name or alias ARN)."""
+    key = call.notes.get("key") if param == "KeyId" else None
+    if key is not None:
+        return key
+    from .keys import find
 
-    key_id = call.params.get(param)
-    if not key_id:
+    ref = call.params.get(param)
+    if not ref:
         raise validation(f"1 validation error detected: Value null at '{param[0].lower()}"
                          f"{param[1:]}' failed to satisfy constraint: Member must not be null")
-    account, region = call.key_owner or (call.account_id, call.region)
-    backend = kms_backends[account][region]
-    try:
-        return backend.describe_key(call.key_arn or key_id)
-    except (KeyError, TypeError, AttributeError):
-        kind = "Alias" if "alias/" in key_id else "Key"
-        arn = key_id if key_id.startswith("arn:") else (
-            f"arn:aws:kms:{region}:{account}:{key_id}" if kind == "Alias"
-            else f"arn:aws:kms:{region}:{account}:key/{key_id}")
-        raise not_found(f"{kind} '{arn}' does not exist") from None
+    return find(ref, call.account_id, call.region)
 
 
 def private_key(key):
@@ -127,9 +122,10 @@ def decrypt(call: dispatch.KmsCall, key) -> dict:
 def get_public_key(call: dispatch.KmsCall) -> dict:
     """Adds KeySpec (moto returns only the deprecated CustomerMasterKeySpec) and the key ARN."""
     key = find_key(call)
-    if key.key_spec in ("SYMMETRIC_DEFAULT",) or key.key_spec.startswith("HMAC_"):
-        raise unsupported(f"{key.arn} key usage is {key.key_usage} and KeySpec is "
-                          f"{key.key_spec}, which has no public key.")
+    if key.key_spec == "SYMMETRIC_DEFAULT" or key.key_spec.startswith("HMAC_"):
+        # Only asymmetric keys have a public key (kms-facts C11).
+        raise unsupported(f"{key.arn} key KeySpec is {key.key_spec} which is not valid "
+                          "for GetPublicKey.")
     result = {
         "KeyId": key.arn,
         "PublicKey": b64(public_key_der(key)),
@@ -141,8 +137,6 @@ def get_public_key(call: dispatch.KmsCall) -> dict:
         result["EncryptionAlgorithms"] = list(OAEP_HASHES)
     elif key.key_usage == "SIGN_VERIFY":
         result["SigningAlgorithms"] = list(key.signing_algorithms or [])
+    elif key.key_usage == "KEY_AGREEMENT":  # kms-facts C7
+        result["KeyAgreementAlgorithms"] = ["ECDH"]
     return result
-
-
-def _unused() -> None:  # keep rsa imported for type readers
-    rsa.RSAPrivateKey
