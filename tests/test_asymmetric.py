@@ -146,6 +146,29 @@ def test_any_plaintext_within_the_limit_round_trips(env, plaintext):
                        EncryptionAlgorithm="RSAES_OAEP_SHA_256")["Plaintext"] == plaintext
 
 
+@needs_encrypt_override
+def test_re_encrypt_between_symmetric_and_rsa_keys(env):
+    kms, keys = env
+    blob = kms.encrypt(KeyId=keys["symmetric"], Plaintext=b"move me")["CiphertextBlob"]
+    to_rsa = kms.re_encrypt(CiphertextBlob=blob, DestinationKeyId=keys["RSA_2048"],
+                            DestinationEncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    assert len(to_rsa["CiphertextBlob"]) == 256
+    back = kms.re_encrypt(CiphertextBlob=to_rsa["CiphertextBlob"], SourceKeyId=keys["RSA_2048"],
+                          SourceEncryptionAlgorithm="RSAES_OAEP_SHA_256",
+                          DestinationKeyId=keys["symmetric"])
+    assert kms.decrypt(CiphertextBlob=back["CiphertextBlob"])["Plaintext"] == b"move me"
+
+
+def test_rsa_encrypt_refuses_empty_plaintext_and_encryption_context(env):
+    kms, keys = env
+    code, _ = error_of(kms.encrypt, KeyId=keys["RSA_2048"], Plaintext=b"",
+                       EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    assert code == "ValidationException"
+    code, _ = error_of(kms.encrypt, KeyId=keys["RSA_2048"], Plaintext=b"x",
+                       EncryptionContext={"a": "b"}, EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    assert code == "ValidationException"
+
+
 # -- GetPublicKey -------------------------------------------------------------------------
 def test_get_public_key_reports_the_key_spec(env):
     kms, keys = env
@@ -271,6 +294,7 @@ def test_generate_data_key_pair(env, spec):
     out = kms.generate_data_key_pair(KeyId=keys["symmetric"], KeyPairSpec=spec,
                                      EncryptionContext=context)
     assert out["KeyId"] == keys["symmetric"] and out["KeyPairSpec"] == spec
+    assert len(out["KeyMaterialId"]) == 64
     private = serialization.load_der_private_key(out["PrivateKeyPlaintext"], password=None)
     public = serialization.load_der_public_key(out["PublicKey"])
     assert private.public_key().public_numbers() == public.public_numbers()

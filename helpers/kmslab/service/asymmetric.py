@@ -93,6 +93,9 @@ def encrypt(call: dispatch.KmsCall, key) -> dict:
     """Encrypt on an RSA ENCRYPT_DECRYPT key: RSAES-OAEP under the key's public key."""
     algorithm, pad = _oaep(call, key)
     plaintext = call.blob("Plaintext") or b""
+    if not plaintext:  # PlaintextType is 1..4096 bytes; botocore checks no blob length
+        raise validation("1 validation error detected: Value at 'plaintext' failed to satisfy "
+                         "constraint: Member must have length greater than or equal to 1")
     limit = max_plaintext(key.key_spec, algorithm)
     if len(plaintext) > limit:  # kms-facts C5
         raise validation(f"Algorithm {algorithm} and key spec {key.key_spec} cannot encrypt "

@@ -36,20 +36,19 @@ def new_key_pair(spec: str):
                      f"[{', '.join([*_RSA_BITS, *_CURVES, 'ECC_NIST_EDWARDS25519', 'SM2'])}]")
 
 
-def _seal(call: dispatch.KmsCall, key, plaintext: bytes, context: dict) -> bytes:
-    """Encrypt `plaintext` under the symmetric key, as Encrypt would."""
+def _seal(call: dispatch.KmsCall, key, plaintext: bytes, context: dict) -> tuple[bytes, str | None]:
+    """Encrypt `plaintext` under the symmetric key, as Encrypt would: (blob, KeyMaterialId)."""
     try:
         from . import symmetric
-    except ImportError:
-        symmetric = None
-    if symmetric is not None and hasattr(symmetric, "seal"):
-        return symmetric.seal(key, plaintext, context)
-    encrypt = dispatch.KmsCall(
-        operation="Encrypt",
-        params={"KeyId": key.arn, "Plaintext": b64(plaintext), "EncryptionContext": context},
-        account_id=call.account_id, region=call.region,
-        key_arn=key.arn, key_owner=(key.account_id, key.region))
-    return base64.b64decode(dispatch.moto_operation(encrypt)["CiphertextBlob"])
+    except ImportError:  # before service/symmetric.py: moto's own Encrypt
+        encrypt = dispatch.KmsCall(
+            operation="Encrypt",
+            params={"KeyId": key.arn, "Plaintext": b64(plaintext), "EncryptionContext": context},
+            account_id=call.account_id, region=call.region,
+            key_arn=key.arn, key_owner=(key.account_id, key.region))
+        return base64.b64decode(dispatch.moto_operation(encrypt)["CiphertextBlob"]), None
+    material = symmetric.current_material(key)
+    return symmetric.seal(key, plaintext, context, material), getattr(material, "id", None)
 
 
 def _generate(call: dispatch.KmsCall, with_plaintext: bool) -> dict:
@@ -65,9 +64,11 @@ def _generate(call: dispatch.KmsCall, with_plaintext: bool) -> dict:
                                      serialization.NoEncryption())
     public_der = pair.public_key().public_bytes(serialization.Encoding.DER,
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
-    sealed = _seal(call, key, private_der, call.params.get("EncryptionContext") or {})
+    sealed, material_id = _seal(call, key, private_der, call.params.get("EncryptionContext") or {})
     result = {"PrivateKeyCiphertextBlob": b64(sealed), "PublicKey": b64(public_der),
               "KeyId": key.arn, "KeyPairSpec": spec}
+    if material_id:  # the key material that encrypted the private key
+        result["KeyMaterialId"] = material_id
     if with_plaintext:
         result["PrivateKeyPlaintext"] = b64(private_der)
     return result
