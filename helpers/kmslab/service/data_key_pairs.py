@@ -7,12 +7,10 @@ private key back (kms-facts C15).
 """
 from __future__ import annotations
 
-import base64
-
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from . import dispatch
+from . import dispatch, symmetric
 from .asymmetric import b64, find_key
 from .errors import unsupported, validation
 
@@ -36,19 +34,10 @@ def new_key_pair(spec: str):
                      f"[{', '.join([*_RSA_BITS, *_CURVES, 'ECC_NIST_EDWARDS25519', 'SM2'])}]")
 
 
-def _seal(call: dispatch.KmsCall, key, plaintext: bytes, context: dict) -> tuple[bytes, str | None]:
+def _seal(key, plaintext: bytes, context: dict) -> tuple[bytes, str]:
     """Encrypt `plaintext` under the symmetric key, as Encrypt would: (blob, KeyMaterialId)."""
-    try:
-        from . import symmetric
-    except ImportError:  # before service/symmetric.py: moto's own Encrypt
-        encrypt = dispatch.KmsCall(
-            operation="Encrypt",
-            params={"KeyId": key.arn, "Plaintext": b64(plaintext), "EncryptionContext": context},
-            account_id=call.account_id, region=call.region,
-            key_arn=key.arn, key_owner=(key.account_id, key.region))
-        return base64.b64decode(dispatch.moto_operation(encrypt)["CiphertextBlob"]), None
     material = symmetric.current_material(key)
-    return symmetric.seal(key, plaintext, context, material), getattr(material, "id", None)
+    return symmetric.seal(key, plaintext, context, material), material.id
 
 
 def _generate(call: dispatch.KmsCall, with_plaintext: bool) -> dict:
@@ -64,11 +53,10 @@ def _generate(call: dispatch.KmsCall, with_plaintext: bool) -> dict:
                                      serialization.NoEncryption())
     public_der = pair.public_key().public_bytes(serialization.Encoding.DER,
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
-    sealed, material_id = _seal(call, key, private_der, call.params.get("EncryptionContext") or {})
+    sealed, material_id = _seal(key, private_der, call.params.get("EncryptionContext") or {})
     result = {"PrivateKeyCiphertextBlob": b64(sealed), "PublicKey": b64(public_der),
-              "KeyId": key.arn, "KeyPairSpec": spec}
-    if material_id:  # the key material that encrypted the private key
-        result["KeyMaterialId"] = material_id
+              "KeyId": key.arn, "KeyPairSpec": spec,
+              "KeyMaterialId": material_id}  # the material that encrypted the private key
     if with_plaintext:
         result["PrivateKeyPlaintext"] = b64(private_der)
     return result
