@@ -22,7 +22,6 @@ from .errors import KmsError, invalid_key_usage, unsupported, validation
 
 #: kms-facts C4: the two RSA encryption algorithms and their OAEP hash.
 OAEP_HASHES = {"RSAES_OAEP_SHA_1": hashes.SHA1, "RSAES_OAEP_SHA_256": hashes.SHA256}
-RSA_SPECS = ("RSA_2048", "RSA_3072", "RSA_4096")
 
 
 # -- shared helpers -------------------------------------------------------------------
@@ -60,10 +59,6 @@ def public_key_der(key) -> bytes:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-def is_rsa_encryption_key(key) -> bool:
-    return key.key_spec in RSA_SPECS and key.key_usage == "ENCRYPT_DECRYPT"
 
 
 # -- RSAES-OAEP -----------------------------------------------------------------------
