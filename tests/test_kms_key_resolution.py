@@ -1,0 +1,56 @@
+"""Every KeyId form AWS accepts resolves to the key (kms-facts B9); moto raised KeyError on ARNs."""
+import pytest
+
+from kms_helpers import error_code, kms, sb  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def key(kms):
+    meta = kms.create_key(Description="resolution")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/resolution", TargetKeyId=meta["KeyId"])
+    return meta
+
+
+def forms(key):
+    alias_arn = key["Arn"].replace(f"key/{key['KeyId']}", "alias/resolution")
+    return [key["KeyId"], key["Arn"], "alias/resolution", alias_arn]
+
+
+def test_crypto_operations_accept_every_form(kms, key):
+    for ref in forms(key):
+        blob = kms.encrypt(KeyId=ref, Plaintext=b"x")["CiphertextBlob"]
+        assert kms.decrypt(CiphertextBlob=blob, KeyId=ref)["KeyId"] == key["Arn"]
+        assert kms.describe_key(KeyId=ref)["KeyMetadata"]["KeyId"] == key["KeyId"]
+
+
+@pytest.mark.parametrize("op", ["disable_key", "enable_key", "enable_key_rotation",
+                                "get_key_rotation_status", "disable_key_rotation"])
+def test_management_operations_accept_key_arn(kms, key, op):
+    getattr(kms, op)(KeyId=key["Arn"])
+
+
+def test_schedule_and_cancel_deletion_by_arn(kms):
+    arn = kms.create_key()["KeyMetadata"]["Arn"]
+    assert kms.schedule_key_deletion(KeyId=arn)["KeyId"] == arn
+    assert kms.cancel_key_deletion(KeyId=arn)["KeyId"] == arn
+
+
+def test_alias_refused_where_aws_wants_a_key_id(kms, key):
+    code, message = error_code(kms.disable_key, KeyId="alias/resolution")
+    assert code == "NotFoundException" and "alias/resolution" in message
+
+
+def test_not_found_shapes(kms, sb):
+    missing = "11111111-2222-3333-4444-555555555555"
+    code, message = error_code(kms.encrypt, KeyId=missing, Plaintext=b"x")
+    assert code == "NotFoundException"
+    assert message == f"Key 'arn:aws:kms:us-east-1:{sb.account_id}:key/{missing}' does not exist"
+    code, message = error_code(kms.encrypt, KeyId="alias/nope", Plaintext=b"x")
+    assert (code, message) == ("NotFoundException",
+                               f"Alias arn:aws:kms:us-east-1:{sb.account_id}:alias/nope is not found.")
+
+
+def test_key_arn_in_another_region_runs_there(sb, kms):
+    west = sb.client("kms", region="us-west-2")
+    arn = west.create_key()["KeyMetadata"]["Arn"]
+    assert kms.describe_key(KeyId=arn)["KeyMetadata"]["Arn"] == arn
