@@ -19,8 +19,9 @@ GRANT_OPERATIONS = (
 MAX_GRANT_TOKENS = 10  # kms-facts H10
 
 
-@dispatch.before(dispatch.VALIDATE + 2, "grants")
-def check_grant_request(call: dispatch.KmsCall) -> None:
+@dispatch.before(dispatch.AUTHORIZE - 1, "grant-tokens")
+def check_grant_tokens(call: dispatch.KmsCall) -> None:
+    """Tokens are checked before authorization: a token is what may authorize the call."""
     tokens = call.params.get("GrantTokens") or []
     if tokens:
         if len(tokens) > MAX_GRANT_TOKENS:
@@ -30,6 +31,10 @@ def check_grant_request(call: dispatch.KmsCall) -> None:
         known = _known_tokens()
         if any(t not in known for t in tokens):
             raise KmsError("InvalidGrantTokenException", "The grant token is not valid.")
+
+
+@dispatch.before(dispatch.VALIDATE + 2, "grant-operations")
+def check_grant_operations(call: dispatch.KmsCall) -> None:
     if call.operation == "CreateGrant":
         ops = call.params.get("Operations") or []
         bad = [o for o in ops if o not in GRANT_OPERATIONS]

@@ -1,0 +1,291 @@
+"""Who may use a key: key policies, IAM policies and grants (issue 4), through real boto3 clients.
+
+The table of cases is tests/data/authz_vectors.json; add a case there, not here.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from kmslab import sandbox
+from kmslab.teach import access, cast, policies
+
+VECTORS = json.loads((Path(__file__).parent / "data" / "authz_vectors.json").read_text())["vectors"]
+ROOT = "root"
+
+
+@pytest.fixture(scope="module")
+def world():
+    sb = sandbox.start()
+    people = cast.build(sb)
+    yield sb, people
+    sb.stop()
+
+
+def _fill(value, sb, people):
+    """Replace {A}, {B}, {REGION} and {member} placeholders."""
+    if isinstance(value, str):
+        names = {"A": people.account, "B": people.second_account, "REGION": sb.region,
+                 **{n: m.principal for n, m in people.members.items()}}
+        for name, text in names.items():
+            value = value.replace("{" + name + "}", text)
+        return value
+    if isinstance(value, list):
+        return [_fill(v, sb, people) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, sb, people) for k, v in value.items()}
+    return value
+
+
+def _policy(spec, sb, people):
+    if spec == "default":
+        return None
+    if spec == "console":
+        return policies.console_default(people.account, key_admins=[people.key_admin.principal],
+                                        key_users=[people.key_user.principal, people.app.principal])
+    if isinstance(spec, str) and spec.startswith("service:"):
+        return policies.service_only(people.account, spec.split(":")[1], sb.region)
+    return _fill(spec, sb, people)
+
+
+def caller_arn(sb, people, name):
+    return f"arn:aws:iam::{sb.account_id}:root" if name == ROOT else people.members[name].arn
+
+
+def run_vector(sb, people, v, bucket_counter=[0]):
+    """Set up the vector's key and send its request as its caller. Returns (key_arn, error or None)."""
+    root = sb.client("kms")
+    arn = root.create_key(Description=v["name"][:256])["KeyMetadata"]["Arn"]
+    ctx = v.get("context") or {}
+    blob = root.encrypt(KeyId=arn, Plaintext=b"secret", EncryptionContext=ctx)["CiphertextBlob"]
+    token = None
+    if "grant" in v:
+        g = v["grant"]
+        kwargs = {"Constraints": g["constraints"]} if g.get("constraints") else {}
+        token = root.create_grant(KeyId=arn, GranteePrincipal=people.members[g["grantee"]].principal,
+                                  Operations=g["operations"], **kwargs)["GrantToken"]
+    doc = _policy(v["policy"], sb, people)
+    if doc is not None:
+        root.put_key_policy(KeyId=arn, Policy=json.dumps(doc), BypassPolicyLockoutSafetyCheck=True)
+    if v.get("advance"):
+        sb.clock.advance(v["advance"])
+    member = None if v["caller"] == ROOT else people.members[v["caller"]]
+    try:
+        if v.get("via") == "s3":
+            bucket_counter[0] += 1
+            bucket = f"authz-vector-{bucket_counter[0]}"
+            sb.client("s3").create_bucket(Bucket=bucket)
+            s3 = member.client("s3") if member else sb.client("s3")
+            s3.put_object(Bucket=bucket, Key="k", Body=b"data", ServerSideEncryption="aws:kms",
+                          SSEKMSKeyId=arn)
+            return arn, None
+        kms = member.client("kms") if member else root
+        op = v["operation"]
+        params = {"KeyId": arn, **_fill(v.get("params") or {}, sb, people)}
+        if op in ("Encrypt",):
+            params.update(Plaintext=b"data", EncryptionContext=ctx)
+        elif op == "Decrypt":
+            params.update(CiphertextBlob=blob, EncryptionContext=ctx)
+        elif op == "GenerateDataKey":
+            params.update(KeySpec="AES_256", EncryptionContext=ctx)
+        elif op == "ScheduleKeyDeletion":
+            params.update(PendingWindowInDays=7)
+        elif op == "CreateGrant":
+            params.update(GranteePrincipal=people.outsider.principal, Operations=["Decrypt"])
+        if token and v.get("tokens"):
+            params["GrantTokens"] = [token]
+        method = "".join("_" + c.lower() if c.isupper() else c for c in op).lstrip("_")
+        getattr(kms, method)(**params)
+        return arn, None
+    except ClientError as exc:
+        return arn, exc
+
+
+@pytest.mark.parametrize("v", VECTORS, ids=[v["name"] for v in VECTORS])
+def test_vector(world, v):
+    sb, people = world
+    arn, error = run_vector(sb, people, v)
+    if v["expect"] == "allow":
+        assert error is None, f"expected allow, got {error}"
+        return
+    assert error is not None, "expected AccessDeniedException, the call succeeded"
+    code, message = error.response["Error"]["Code"], error.response["Error"]["Message"]
+    assert code in ("AccessDeniedException", "AccessDenied"), error
+    if v.get("via") is None:
+        assert message.startswith(f"User: {caller_arn(sb, people, v['caller'])} is not authorized to "
+                                  f"perform: kms:{v['operation']} on resource: {arn}"), message
+    if v.get("reason"):
+        assert message.endswith(v["reason"]), message
+
+
+# -- identity ----------------------------------------------------------------------------
+def test_callers_are_identified_from_their_credentials(world):
+    sb, people = world
+    from kmslab.service import audit
+
+    arn = sb.client("kms").create_key()["KeyMetadata"]["Arn"]
+    for name in ("admin", "app", "outsider"):
+        try:
+            people.members[name].client("kms").describe_key(KeyId=arn)
+        except ClientError:
+            pass
+        event = audit.events("DescribeKey", key_arn=arn)[-1]
+        assert event["userIdentity"]["arn"] == people.members[name].arn
+    assert people.app.arn == f"arn:aws:sts::{sb.account_id}:assumed-role/app-role/app"
+    denied = audit.events("DescribeKey", key_arn=arn, error_code="AccessDeniedException")
+    assert [e["userIdentity"]["arn"] for e in denied] == [people.app.arn, people.outsider.arn]
+
+
+def test_unknown_credentials_act_as_the_default_account_root(world):
+    sb, _ = world
+    arn = sb.client("kms").create_key()["KeyMetadata"]["Arn"]
+    sb.client("kms").put_key_policy(KeyId=arn, BypassPolicyLockoutSafetyCheck=True, Policy=json.dumps(
+        policies.document(policies.statement("Allow", f"arn:aws:iam::{sb.account_id}:user/key-user", "kms:*"))))
+    with pytest.raises(ClientError) as err:
+        sb.client("kms").describe_key(KeyId=arn)
+    assert err.value.response["Error"]["Message"].startswith(
+        f"User: arn:aws:iam::{sb.account_id}:root is not authorized to perform: kms:DescribeKey")
+
+
+def test_create_key_needs_an_iam_permission(world):
+    sb, people = world
+    with pytest.raises(ClientError) as err:
+        people.outsider.client("kms").create_key()
+    assert err.value.response["Error"]["Message"] == (
+        f"User: {people.outsider.arn} is not authorized to perform: kms:CreateKey on resource: * "
+        "because no identity-based policy allows the kms:CreateKey action")
+    assert people.admin.client("kms").create_key()["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+# -- PutKeyPolicy / GetKeyPolicy / CreateKey ---------------------------------------------------
+def test_default_key_policy_is_awss(world):
+    sb, _ = world
+    kms = sb.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert json.loads(kms.get_key_policy(KeyId=key_id)["Policy"]) == policies.default_key_policy(sb.account_id)
+    assert kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"]
+
+
+@pytest.mark.parametrize("policy, code", [
+    ("{not json", "MalformedPolicyDocumentException"),
+    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}),
+     "MalformedPolicyDocumentException"),   # no Principal
+    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Principal": "*", "Action": "kms:*",
+                                                        "Resource": "*"}]}), "MalformedPolicyDocumentException"),
+    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "AWS": "arn:aws:iam::123456789012:user/nobody"}, "Action": "kms:*", "Resource": "*"}]}),
+     "MalformedPolicyDocumentException"),   # the principal does not exist
+])
+def test_put_key_policy_rejects_malformed_documents(world, policy, code):
+    sb, _ = world
+    kms = sb.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    with pytest.raises(ClientError) as err:
+        kms.put_key_policy(KeyId=key_id, Policy=policy)
+    assert err.value.response["Error"]["Code"] == code
+    with pytest.raises(ClientError) as err:
+        kms.create_key(Policy=policy)
+    assert err.value.response["Error"]["Code"] == code
+
+
+def test_policy_over_32_kb_is_refused(world):
+    sb, _ = world
+    kms = sb.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    doc = policies.default_key_policy(sb.account_id)
+    doc["Statement"][0]["Sid"] = "x" * 33000
+    with pytest.raises(ClientError) as err:
+        kms.put_key_policy(KeyId=key_id, Policy=json.dumps(doc))
+    assert err.value.response["Error"]["Code"] == "LimitExceededException"
+
+
+def test_lockout_safety_check(world):
+    sb, people = world
+    kms = sb.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    locked = json.dumps(policies.document(policies.statement("Allow", people.key_user.principal, "kms:Encrypt")))
+    with pytest.raises(ClientError) as err:
+        kms.put_key_policy(KeyId=key_id, Policy=locked)
+    assert err.value.response["Error"] == {
+        "Code": "MalformedPolicyDocumentException",
+        "Message": "The new key policy will not allow you to update the key policy in the future."}
+    with pytest.raises(ClientError):
+        kms.create_key(Policy=locked)
+    other = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert kms.get_key_policy(KeyId=other)["Policy"]  # PolicyName defaults to "default"
+    kms.put_key_policy(KeyId=key_id, Policy=locked, BypassPolicyLockoutSafetyCheck=True)
+    with pytest.raises(ClientError) as err:  # the account is now locked out, as the check warned
+        kms.get_key_policy(KeyId=key_id)
+    assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_key_admin_may_replace_the_console_policy(world):
+    sb, people = world
+    kms = sb.client("kms")
+    doc = policies.console_default(sb.account_id, [people.key_admin.principal], [people.key_user.principal])
+    key_id = kms.create_key(Policy=json.dumps(doc))["KeyMetadata"]["KeyId"]
+    admin_kms = people.key_admin.client("kms")
+    admin_kms.put_key_policy(KeyId=key_id, Policy=json.dumps(doc))
+    # ...but not with a policy that would lock the key administrator out
+    with pytest.raises(ClientError) as err:
+        admin_kms.put_key_policy(KeyId=key_id, Policy=json.dumps(policies.default_key_policy(sb.account_id)))
+    assert err.value.response["Error"]["Code"] == "MalformedPolicyDocumentException"
+
+
+# -- grants ------------------------------------------------------------------------------
+def test_grant_operations_are_validated_and_listed(world):
+    sb, people = world
+    kms = sb.client("kms")
+    arn = kms.create_key()["KeyMetadata"]["Arn"]
+    with pytest.raises(ClientError) as err:
+        kms.create_grant(KeyId=arn, GranteePrincipal=people.outsider.principal, Operations=["Fly"])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    gid = kms.create_grant(KeyId=arn, GranteePrincipal=people.outsider.principal, Operations=["Decrypt"],
+                           RetiringPrincipal=people.key_user.principal)["GrantId"]
+    grants = kms.list_grants(KeyId=arn)["Grants"]
+    assert [g["GrantId"] for g in grants] == [gid]
+    assert grants[0]["KeyId"] == arn and grants[0]["IssuingAccount"] == f"arn:aws:iam::{sb.account_id}:root"
+    with pytest.raises(ClientError) as err:
+        people.outsider.client("kms").encrypt(KeyId=arn, Plaintext=b"x", GrantTokens=["bogus-token"])
+    assert err.value.response["Error"]["Code"] == "InvalidGrantTokenException"
+    # only the retiring principal (or the account) may retire it
+    with pytest.raises(ClientError):
+        people.outsider.client("kms").retire_grant(KeyId=arn, GrantId=gid)
+    people.key_user.client("kms").retire_grant(KeyId=arn, GrantId=gid)
+    assert kms.list_grants(KeyId=arn)["Grants"] == []
+
+
+# -- explain -----------------------------------------------------------------------------
+def test_explain_shows_the_statements_and_where_it_was_decided(world):
+    sb, people = world
+    kms = sb.client("kms")
+    doc = policies.console_default(sb.account_id, [people.key_admin.principal], [people.key_user.principal])
+    arn = kms.create_key(Policy=json.dumps(doc))["KeyMetadata"]["Arn"]
+    text = access.explain(people.key_admin.client("kms"), "Decrypt", KeyId=arn, CiphertextBlob=b"x" * 40)
+    assert text.splitlines()[0] == f"DENY  {people.key_admin.arn} -> kms:Decrypt on {arn}"
+    assert "key policy statement 0 ('Enable IAM User Permissions'): Allow, names the caller's account" in text
+    assert "decided by: the key policy delegates to IAM, but no IAM policy allows it" in text
+    assert "error: User: " in text
+    text = access.explain(people.key_user.client("kms"), "Encrypt", KeyId=arn, Plaintext=b"x")
+    assert text.startswith("ALLOW") and "('Allow use of the key'): Allow, names the caller" in text
+    assert "decided by: the key policy, which names the caller" in text
+    # the explanation and the real call agree
+    with pytest.raises(ClientError):
+        people.key_admin.client("kms").encrypt(KeyId=arn, Plaintext=b"x")
+
+
+def test_explain_shows_condition_results(world):
+    sb, people = world
+    kms = sb.client("kms")
+    doc = policies.document(
+        policies.statement("Allow", f"arn:aws:iam::{sb.account_id}:root", "kms:*"),
+        policies.statement("Allow", people.key_user.principal, "kms:Encrypt",
+                           {"StringEquals": {"kms:EncryptionContext:Department": "IT"}}, sid="IT only"))
+    arn = kms.create_key(Policy=json.dumps(doc))["KeyMetadata"]["Arn"]
+    text = access.explain(people.key_user.client("kms"), "Encrypt", KeyId=arn, Plaintext=b"x",
+                          EncryptionContext={"Department": "Sales"})
+    assert "StringEquals kms:EncryptionContext:Department ['IT'] vs request 'Sales': fails" in text
+    assert text.startswith("DENY")
