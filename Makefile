@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.kmslab-installed
 
 ## lab: create .venv if needed and open JupyterLab on lesson 00
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 ## test: unit tests plus strict nbval over every lesson and lab solution
 test: $(STAMP)

@@ -45,6 +45,7 @@ def fake_environment(region: str) -> dict[str, str | None]:
     put("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     put("AWS_CONFIG_FILE", os.devnull)
     put("AWS_EC2_METADATA_DISABLED", "true")
+    put("TZ", os.environ.get("TZ"))  # saved here, set to UTC by the sandbox
     return saved
 
 

@@ -109,6 +109,7 @@ class Sandbox:
         if self.mode != "aws":
             guards.unblock_network()
             guards.restore_environment(self._saved_env)
+            _tzset()
         if self._previous_clock is not None:
             _clock.use(self._previous_clock)
         self.running = False
@@ -152,6 +153,7 @@ def start(mode: str | None = None, *, region: str = DEFAULT_REGION, seed: int = 
     clock = _clock.Clock(start=start_time, frozen=frozen)
     sb = Sandbox(mode, region, seed, clock, endpoint_url)
     sb._saved_env = guards.fake_environment(region)
+    _use_utc()  # botocore prints dates in local time; UTC makes outputs the same everywhere
     guards.block_network()
     sb._previous_clock = _clock.use(clock)
     service.install()
@@ -177,6 +179,18 @@ def start(mode: str | None = None, *, region: str = DEFAULT_REGION, seed: int = 
         raise
     sb.running = True
     return sb
+
+
+def _tzset() -> None:
+    import time
+
+    if hasattr(time, "tzset"):
+        time.tzset()
+
+
+def _use_utc() -> None:
+    os.environ["TZ"] = "UTC"
+    _tzset()
 
 
 def _seed_inprocess(seed: int) -> None:

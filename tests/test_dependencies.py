@@ -1,0 +1,41 @@
+"""One source of truth for dependencies, and the moto version the sandbox was built for."""
+from __future__ import annotations
+
+import re
+import subprocess
+from importlib.metadata import version
+
+from kmslab.notebooks import ROOT
+
+PYPROJECT_TEXT = (ROOT / "pyproject.toml").read_text()
+
+
+def test_environment_yml_installs_the_project_and_nothing_else():
+    text = (ROOT / "environment.yml").read_text()
+    pip_lines = re.findall(r"^\s+- (-e \S+|[A-Za-z].*)$", text.split("- pip:")[1], re.M)
+    assert pip_lines == ["-e .[test]"], "environment.yml must install from pyproject.toml only"
+    conda = re.findall(r"^  - (\S+)$", text.split("dependencies:")[1].split("- pip:")[0], re.M)
+    assert all(d.split("=")[0] in {"python", "pip"} for d in conda), conda
+
+
+def test_moto_is_pinned_to_one_minor_version_with_only_the_extras_used():
+    moto = re.findall(r'^\s*"(moto\[[^"]*)"', PYPROJECT_TEXT, re.M)
+    assert len(moto) == 1 and re.search(r">=5\.2\.\d+,<5\.3", moto[0]), moto
+    extras = set(re.search(r"\[(.*)\]", moto[0]).group(1).split(","))
+    assert "all" not in extras and {"kms", "s3", "server"} <= extras
+
+
+def test_installed_moto_is_the_one_the_sandbox_was_built_for():
+    installed = version("moto")
+    assert installed.startswith("5.2."), (
+        f"moto {installed} is installed, but the sandbox extends moto 5.2's backends: "
+        "re-run tests/test_fidelity_ledger.py and review kmslab.service before moving the pin")
+
+
+def test_make_lab_opens_lesson_00_and_make_test_runs_pytest():
+    lab = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "jupyter lab" in lab and "notebooks/00_start_here.ipynb" in lab
+    test = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "-m pytest" in test
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
