@@ -1,0 +1,50 @@
+"""Multi-Region keys share material and nothing else (kms-facts B2)."""
+import pytest
+
+from kms_helpers import error_code, kms, sb  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def pair(sb, kms):
+    primary = kms.create_key(MultiRegion=True)["KeyMetadata"]
+    replica = kms.replicate_key(KeyId=primary["Arn"], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
+    return primary, replica, sb.client("kms", region="eu-west-1")
+
+
+def test_ciphertext_crosses_regions_both_ways(kms, pair):
+    primary, replica, west = pair
+    blob = kms.encrypt(KeyId=primary["KeyId"], Plaintext=b"p", EncryptionContext={"a": "b"})["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=blob, EncryptionContext={"a": "b"})["KeyId"] == replica["Arn"]
+    back = west.encrypt(KeyId=replica["Arn"], Plaintext=b"r")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=back)["Plaintext"] == b"r"
+
+
+def test_describing_replica_leaves_primary_alone(kms, pair):
+    primary, replica, west = pair
+    assert west.describe_key(KeyId=replica["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"][
+        "MultiRegionKeyType"] == "REPLICA"
+    assert kms.describe_key(KeyId=primary["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"][
+        "MultiRegionKeyType"] == "PRIMARY"
+
+
+def test_rotation_on_primary_reaches_replica(kms, pair):
+    primary, replica, west = pair
+    kms.rotate_key_on_demand(KeyId=primary["KeyId"])
+    blob = kms.encrypt(KeyId=primary["KeyId"], Plaintext=b"after")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=blob)["Plaintext"] == b"after"
+    assert error_code(west.rotate_key_on_demand, KeyId=replica["KeyId"])[0] == "UnsupportedOperationException"
+
+
+def test_aliases_and_state_are_per_key(kms, pair):
+    primary, replica, west = pair
+    kms.create_alias(AliasName="alias/mrk-primary", TargetKeyId=primary["KeyId"])
+    assert "alias/mrk-primary" not in [a["AliasName"] for a in west.list_aliases()["Aliases"]]
+    west.disable_key(KeyId=replica["KeyId"])
+    assert kms.describe_key(KeyId=primary["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
+    west.enable_key(KeyId=replica["KeyId"])
+
+
+def test_replicate_needs_a_multi_region_key(kms):
+    key = kms.create_key()["KeyMetadata"]
+    assert error_code(kms.replicate_key, KeyId=key["KeyId"], ReplicaRegion="eu-west-1")[0] == \
+        "UnsupportedOperationException"
