@@ -50,7 +50,7 @@ def execute(path: Path, timeout: int = TIMEOUT_S) -> None:
     normalize(nb)
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     env.pop("KMSLAB_MODE", None)  # lessons are committed as run in the default mode
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", coalesce_streams=True,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=env)
     normalize(nb)
