@@ -119,8 +119,8 @@ def _install() -> None:
         try:
             return put_parameter(self, name, *args, **kwargs)
         except Exception:
-            if name in self._parameters and not self._parameters[name]:
-                del self._parameters[name]
+            if dict.get(self._parameters, name) == []:  # plain dict access: no lazy loading
+                dict.pop(self._parameters, name)
             raise
 
     SimpleSystemManagerBackend.put_parameter = put_parameter_or_nothing

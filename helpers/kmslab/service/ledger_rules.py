@@ -1,0 +1,560 @@
+"""The fidelity ledger's data: each AWS rule of issue 3, what moto 5.2 alone does,
+what AWS does (with the kms-facts reference), and a probe that observes it.
+
+A probe takes `client(service, region=None)` (a boto3 client factory) and
+returns a short string: what it saw. `expected` is what AWS documents. Probes
+use boto3 clients only, so they run unchanged against bare moto and the sandbox.
+
+`pending=True` marks a rule whose sandbox implementation has not landed yet
+(the test xfails it, not strictly); remove the flag when it lands.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from typing import Any, Callable
+
+Client = Callable[..., Any]
+_n = iter(range(1_000_000))
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{next(_n)}"
+
+
+def outcome(fn: Callable[[], Any]) -> str:
+    """'ok' if fn() succeeds, 'error:<Code>' for an AWS error, 'exception:<Type>' otherwise."""
+    from botocore.exceptions import ClientError
+
+    try:
+        fn()
+        return "ok"
+    except ClientError as exc:
+        return f"error:{exc.response['Error']['Code']}"
+    except Exception as exc:  # moto crashes in-process (KeyError, NotImplementedError ...)
+        return f"exception:{type(exc).__name__}"
+
+
+def _key(client: Client, **kwargs) -> str:
+    """A new key's id (bare ids: moto crashes on ARNs in some operations, a separate rule)."""
+    return client("kms").create_key(**kwargs)["KeyMetadata"]["KeyId"]
+
+
+def _arn(client: Client, **kwargs) -> str:
+    return client("kms").create_key(**kwargs)["KeyMetadata"]["Arn"]
+
+
+# -- probes ---------------------------------------------------------------------------------
+
+def p_disabled_encrypt(c):
+    k = _key(c)
+    c("kms").disable_key(KeyId=k)
+    return outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x"))
+
+
+def p_pending_deletion_encrypt(c):
+    k = _key(c)
+    c("kms").schedule_key_deletion(KeyId=k, PendingWindowInDays=7)
+    return outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x"))
+
+
+def p_pending_import_encrypt(c):
+    k = _key(c, Origin="EXTERNAL")
+    return outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x"))
+
+
+def p_deletion_window(c):
+    k = _key(c)
+    return "accepted" if outcome(lambda: c("kms").schedule_key_deletion(
+        KeyId=k, PendingWindowInDays=3)) == "ok" else "rejected"
+
+
+def p_cancel_leaves_disabled(c):
+    k = _key(c)
+    c("kms").schedule_key_deletion(KeyId=k, PendingWindowInDays=7)
+    c("kms").cancel_key_deletion(KeyId=k)
+    return c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"]
+
+
+def p_arn_everywhere(c):
+    k = _arn(c)
+    return outcome(lambda: (c("kms").disable_key(KeyId=k), c("kms").enable_key(KeyId=k),
+                            c("kms").schedule_key_deletion(KeyId=k, PendingWindowInDays=7),
+                            c("kms").cancel_key_deletion(KeyId=k)))
+
+
+def p_incorrect_key(c):
+    a, b = _key(c), _key(c)
+    blob = c("kms").encrypt(KeyId=a, Plaintext=b"x")["CiphertextBlob"]
+    return outcome(lambda: c("kms").decrypt(KeyId=b, CiphertextBlob=blob))
+
+
+def p_rsa_alg_on_symmetric(c):
+    k = _key(c)
+    return outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x",
+                                            EncryptionAlgorithm="RSAES_OAEP_SHA_256"))
+
+
+def p_encrypt_on_sign_key(c):
+    k = _key(c, KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+    return outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x",
+                                            EncryptionAlgorithm="RSAES_OAEP_SHA_256"))
+
+
+def _rsa(c, usage="ENCRYPT_DECRYPT"):
+    return _key(c, KeySpec="RSA_2048", KeyUsage=usage)
+
+
+def p_gdk_on_asymmetric(c):
+    k = _rsa(c)
+    return outcome(lambda: c("kms").generate_data_key(KeyId=k, KeySpec="AES_256"))
+
+
+def p_mac_mismatch(c):
+    k = _key(c, KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+    return outcome(lambda: c("kms").generate_mac(KeyId=k, Message=b"m", MacAlgorithm="HMAC_SHA_512"))
+
+
+def p_invalid_signature(c):
+    k = _key(c, KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+    sig = c("kms").sign(KeyId=k, Message=b"m", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    return outcome(lambda: c("kms").verify(KeyId=k, Message=b"other", Signature=sig,
+                                           SigningAlgorithm="ECDSA_SHA_256"))
+
+
+def p_rsa_ciphertext_size(c):
+    k = _rsa(c)
+    blob = c("kms").encrypt(KeyId=k, Plaintext=b"x", EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    return str(len(blob["CiphertextBlob"]))
+
+
+def p_rsa_plaintext_limit(c):
+    k = _rsa(c)
+    return "accepted" if outcome(lambda: c("kms").encrypt(
+        KeyId=k, Plaintext=b"x" * 191, EncryptionAlgorithm="RSAES_OAEP_SHA_256")) == "ok" else "rejected"
+
+
+def p_rsa_requires_algorithm(c):
+    k = _rsa(c)
+    return "accepted" if outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x")) == "ok" else "rejected"
+
+
+def p_external_ciphertext(c):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    k = _rsa(c)
+    public = serialization.load_der_public_key(c("kms").get_public_key(KeyId=k)["PublicKey"])
+    blob = public.encrypt(b"made outside", padding.OAEP(padding.MGF1(hashes.SHA256()),
+                                                        hashes.SHA256(), None))
+    return outcome(lambda: c("kms").decrypt(KeyId=k, CiphertextBlob=blob,
+                                            EncryptionAlgorithm="RSAES_OAEP_SHA_256"))
+
+
+def p_public_key_keyspec(c):
+    return str(c("kms").get_public_key(KeyId=_rsa(c)).get("KeySpec"))
+
+
+def _offline_verify(c, algorithm, message_type):
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, utils
+
+    k = _rsa(c, "SIGN_VERIFY")
+    public = serialization.load_der_public_key(c("kms").get_public_key(KeyId=k)["PublicKey"])
+    digest = hashlib.sha256(b"message").digest()
+    message = digest if message_type == "DIGEST" else b"message"
+    sig = c("kms").sign(KeyId=k, Message=message, MessageType=message_type,
+                        SigningAlgorithm=algorithm)["Signature"]
+    pad = (padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH)
+           if "PSS" in algorithm else padding.PKCS1v15())
+    try:
+        public.verify(sig, digest, pad, utils.Prehashed(hashes.SHA256()))
+        return "valid"
+    except InvalidSignature:
+        return "invalid"
+
+
+def p_sign_digest(c):
+    return _offline_verify(c, "RSASSA_PKCS1_V1_5_SHA_256", "DIGEST")
+
+
+def p_pss_salt(c):
+    return _offline_verify(c, "RSASSA_PSS_SHA_256", "RAW")
+
+
+def p_data_key_pair(c):
+    k = _key(c)
+    out = c("kms").generate_data_key_pair(KeyId=k, KeyPairSpec="ECC_NIST_P256")
+    private = c("kms").decrypt(CiphertextBlob=out["PrivateKeyCiphertextBlob"])["Plaintext"]
+    return "encrypted-under-key" if private == out["PrivateKeyPlaintext"] else "mismatch"
+
+
+def p_rotation_period(c):
+    k = _key(c)
+    c("kms").enable_key_rotation(KeyId=k, RotationPeriodInDays=90)
+    status = c("kms").get_key_rotation_status(KeyId=k)
+    return f"{status.get('RotationPeriodInDays')},{'next' if status.get('NextRotationDate') else 'none'}"
+
+
+def p_rotate_new_material(c):
+    k = _key(c)
+    old = c("kms").encrypt(KeyId=k, Plaintext=b"x")["CiphertextBlob"]
+    c("kms").rotate_key_on_demand(KeyId=k)
+    new = c("kms").encrypt(KeyId=k, Plaintext=b"x")["CiphertextBlob"]
+    a = c("kms").decrypt(CiphertextBlob=old)
+    b = c("kms").decrypt(CiphertextBlob=new)
+    rotations = len(c("kms").list_key_rotations(KeyId=k)["Rotations"])
+    distinct = a.get("KeyMaterialId") and a.get("KeyMaterialId") != b.get("KeyMaterialId")
+    return f"{'distinct' if distinct else 'same'}-material,rotations={rotations}"
+
+
+def p_rotation_limit(c):
+    k = _key(c)
+    for i in range(1, 27):
+        result = outcome(lambda: c("kms").rotate_key_on_demand(KeyId=k))
+        if result != "ok":
+            return f"refused-at-{i}:{result}"
+    return "never-refused"
+
+
+def p_rotation_asymmetric(c):
+    k = _rsa(c)
+    return outcome(lambda: c("kms").enable_key_rotation(KeyId=k))
+
+
+def p_managed_key_manager(c):
+    return ",".join(c("kms").describe_key(KeyId=f"alias/aws/{s}")["KeyMetadata"]["KeyManager"]
+                    for s in ("s3", "ebs", "ssm"))
+
+
+def p_managed_key_immutable(c):
+    k = c("kms").describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]["KeyId"]
+    return ",".join("accepted" if outcome(f) == "ok" else "refused" for f in (
+        lambda: c("kms").disable_key(KeyId=k),
+        lambda: c("kms").schedule_key_deletion(KeyId=k, PendingWindowInDays=7),
+        lambda: c("kms").rotate_key_on_demand(KeyId=k)))
+
+
+def p_managed_key_rotates_yearly(c):
+    k = c("kms").describe_key(KeyId="alias/aws/s3")["KeyMetadata"]["KeyId"]
+    status = c("kms").get_key_rotation_status(KeyId=k)
+    return f"{status['KeyRotationEnabled']},{status.get('RotationPeriodInDays')}"
+
+
+def p_external_pending_import(c):
+    k = _key(c, Origin="EXTERNAL")
+    return c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"]
+
+
+def _import(c, k, material):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    params = c("kms").get_parameters_for_import(KeyId=k, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                                WrappingKeySpec="RSA_2048")
+    public = serialization.load_der_public_key(params["PublicKey"])
+    wrapped = public.encrypt(material, padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))
+    c("kms").import_key_material(KeyId=k, ImportToken=params["ImportToken"],
+                                 EncryptedKeyMaterial=wrapped, ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+
+
+def p_import_roundtrip(c):
+    k = _key(c, Origin="EXTERNAL")
+    result = outcome(lambda: _import(c, k, os.urandom(32)))
+    if result != "ok":
+        return result
+    blob = c("kms").encrypt(KeyId=k, Plaintext=b"x")["CiphertextBlob"]
+    return c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"] + "," + outcome(
+        lambda: c("kms").decrypt(CiphertextBlob=blob))
+
+
+def p_reimport_different(c):
+    k = _key(c, Origin="EXTERNAL")
+    first = outcome(lambda: _import(c, k, os.urandom(32)))
+    if first != "ok":
+        return first
+    c("kms").delete_imported_key_material(KeyId=k)
+    return outcome(lambda: _import(c, k, os.urandom(32)))
+
+
+def p_delete_imported(c):
+    k = _key(c, Origin="EXTERNAL")
+    first = outcome(lambda: _import(c, k, os.urandom(32)))
+    if first != "ok":
+        return first
+    c("kms").delete_imported_key_material(KeyId=k)
+    return c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"]
+
+
+def p_mrk_decrypt(c):
+    k = _arn(c, MultiRegion=True)
+    c("kms").replicate_key(KeyId=k.split("/")[-1], ReplicaRegion="eu-west-1")
+    blob = c("kms").encrypt(KeyId=k, Plaintext=b"x")["CiphertextBlob"]
+    replica = k.replace("us-east-1", "eu-west-1")
+    return outcome(lambda: c("kms", "eu-west-1").decrypt(KeyId=replica, CiphertextBlob=blob))
+
+
+def p_mrk_describe_replica(c):
+    k = _arn(c, MultiRegion=True)
+    c("kms").replicate_key(KeyId=k.split("/")[-1], ReplicaRegion="eu-west-1")
+    c("kms", "eu-west-1").describe_key(KeyId=k.replace("us-east-1", "eu-west-1"))
+    meta = c("kms").describe_key(KeyId=k)["KeyMetadata"]
+    return f"{meta['Arn'].split(':')[3]},{meta['MultiRegionConfiguration']['MultiRegionKeyType']}"
+
+
+def _bucket(c) -> str:
+    name = _name("kmslab-ledger")
+    c("s3").create_bucket(Bucket=name)
+    return name
+
+
+def _s3_error(fn) -> str:
+    return outcome(fn).replace("error:", "")
+
+
+def p_s3_missing_key(c):
+    b = _bucket(c)
+    return _s3_error(lambda: c("s3").put_object(Bucket=b, Key="k", Body=b"x", ServerSideEncryption="aws:kms",
+                                                SSEKMSKeyId="alias/kmslab-no-such-key"))
+
+
+def p_s3_disabled_key_get(c):
+    b, k = _bucket(c), _key(c)
+    c("s3").put_object(Bucket=b, Key="k", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=k)
+    c("kms").disable_key(KeyId=k)
+    return _s3_error(lambda: c("s3").get_object(Bucket=b, Key="k")["Body"].read())
+
+
+def p_s3_aws_managed_key(c):
+    b = _bucket(c)
+    out = c("s3").put_object(Bucket=b, Key="k", Body=b"x", ServerSideEncryption="aws:kms")
+    managed = c("kms").describe_key(KeyId="alias/aws/s3")["KeyMetadata"]["Arn"]
+    return "aws/s3 ARN" if out.get("SSEKMSKeyId") == managed else f"reported {out.get('SSEKMSKeyId')}"
+
+
+def p_s3_default_sse_s3(c):
+    b = _bucket(c)
+    return str(c("s3").put_object(Bucket=b, Key="k", Body=b"x").get("ServerSideEncryption"))
+
+
+def _unblock_sse_c(c, b):
+    outcome(lambda: c("s3").put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+         "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]}}]}))
+
+
+def p_sse_c_without_key(c):
+    b = _bucket(c)
+    _unblock_sse_c(c, b)
+    c("s3").put_object(Bucket=b, Key="k", Body=b"x", SSECustomerAlgorithm="AES256",
+                       SSECustomerKey=os.urandom(32))
+    return _s3_error(lambda: c("s3").get_object(Bucket=b, Key="k")) + "," + \
+        _s3_error(lambda: c("s3").head_object(Bucket=b, Key="k"))
+
+
+def p_sse_c_blocked(c):
+    b = _bucket(c)
+    return _s3_error(lambda: c("s3").put_object(Bucket=b, Key="k", Body=b"x", SSECustomerAlgorithm="AES256",
+                                                SSECustomerKey=os.urandom(32)))
+
+
+def p_bucket_key_calls(c):
+    b, k = _bucket(c), _arn(c)
+    for i in range(5):
+        c("s3").put_object(Bucket=b, Key=f"o{i}", Body=b"x", ServerSideEncryption="aws:kms",
+                           SSEKMSKeyId=k, BucketKeyEnabled=True)
+    events = c("cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "ResourceName", "AttributeValue": k}])["Events"]
+    return f"GenerateDataKey x{sum(e['EventName'] == 'GenerateDataKey' for e in events)}"
+
+
+def p_ssm_hidden(c):
+    name = "/" + _name("kmslab-ledger")
+    c("ssm").put_parameter(Name=name, Value="plain-secret", Type="SecureString")
+    value = c("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    return "revealed" if "plain-secret" in value else "ciphertext"
+
+
+def p_ssm_disabled(c):
+    name, k = "/" + _name("kmslab-ledger"), _key(c)
+    c("ssm").put_parameter(Name=name, Value="v", Type="SecureString", KeyId=k)
+    c("kms").disable_key(KeyId=k)
+    return outcome(lambda: c("ssm").get_parameter(Name=name, WithDecryption=True))
+
+
+def p_ssm_missing_key(c):
+    return outcome(lambda: c("ssm").put_parameter(Name="/" + _name("kmslab-ledger"), Value="v",
+                                                  Type="SecureString", KeyId="alias/kmslab-no-such-key"))
+
+
+def p_cloudtrail(c):
+    k = _arn(c)
+    c("kms").encrypt(KeyId=k, Plaintext=b"x", EncryptionContext={"ledger": "yes"})
+    events = c("cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "ResourceName", "AttributeValue": k}])["Events"]
+    record = [json.loads(e["CloudTrailEvent"]) for e in events if e["EventName"] == "Encrypt"][0]
+    return f"Encrypt,{record['userIdentity']['type']},{record['requestParameters']['encryptionContext']}"
+
+
+def p_cloudtrail_failed(c):
+    outcome(lambda: c("kms").encrypt(KeyId="alias/kmslab-no-such-key", Plaintext=b"x"))
+    events = c("cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "Encrypt"}])["Events"]
+    return json.loads(events[0]["CloudTrailEvent"]).get("errorCode", "none")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# -- the data -------------------------------------------------------------------------------
+
+def R(id, section, title, moto, aws, facts, probe, expected, pending=False):
+    return {"id": id, "section": section, "title": title, "moto": moto, "aws": aws,
+            "facts": facts, "status": "modelled", "probe": probe, "expected": expected,
+            "pending": pending}
+
+
+RULES: list[dict[str, Any]] = [
+    R("disabled-key", "Key state", "A Disabled key cannot be used",
+      "encrypts as if enabled", "DisabledException", "G4", p_disabled_encrypt, "error:DisabledException"),
+    R("pending-deletion", "Key state", "A key pending deletion cannot be used",
+      "encrypts", "KMSInvalidStateException", "G1, G5", p_pending_deletion_encrypt,
+      "error:KMSInvalidStateException"),
+    R("pending-import", "Key state", "A key pending import cannot be used",
+      "encrypts with material it never received", "KMSInvalidStateException", "G5",
+      p_pending_import_encrypt, "error:KMSInvalidStateException"),
+    R("deletion-window", "Key state", "ScheduleKeyDeletion takes 7-30 days",
+      "accepts 3 days", "rejects a window under 7 days", "G1, G2", p_deletion_window, "rejected"),
+    R("key-arn", "Key state", "Operations accept a key ARN",
+      "DisableKey/ScheduleKeyDeletion with an ARN crash (KeyError)", "accepted", "B9",
+      p_arn_everywhere, "ok"),
+    R("incorrect-key", "Errors and key usage", "Decrypt with the wrong KeyId",
+      "AccessDeniedException", "IncorrectKeyException", "C16", p_incorrect_key, "error:IncorrectKeyException"),
+    R("rsa-alg-symmetric", "Errors and key usage", "RSA algorithm on a symmetric key",
+      "ignores the algorithm", "InvalidKeyUsageException", "C3, C4", p_rsa_alg_on_symmetric,
+      "error:InvalidKeyUsageException"),
+    R("encrypt-sign-key", "Errors and key usage", "Encrypt with a SIGN_VERIFY key",
+      "encrypts", "InvalidKeyUsageException", "C3", p_encrypt_on_sign_key, "error:InvalidKeyUsageException"),
+    R("gdk-asymmetric", "Errors and key usage", "GenerateDataKey on an asymmetric key",
+      "returns a data key", "InvalidKeyUsageException", "C12, C13", p_gdk_on_asymmetric,
+      "error:InvalidKeyUsageException"),
+    R("mac-mismatch", "Errors and key usage", "MAC algorithm that does not match the HMAC key",
+      "accepted", "InvalidKeyUsageException", "C9", p_mac_mismatch, "error:InvalidKeyUsageException"),
+    R("invalid-signature", "Errors and key usage", "Verify with a bad signature",
+      "returns SignatureValid False", "KMSInvalidSignatureException", "C6", p_invalid_signature,
+      "error:KMSInvalidSignatureException"),
+    R("rsa-size", "Real asymmetric cryptography", "RSA_2048 ciphertext is 256 bytes",
+      "an AES blob (65 bytes for 1 byte of plaintext)", "256 bytes of RSAES-OAEP", "C4", p_rsa_ciphertext_size, "256"),
+    R("rsa-limit", "Real asymmetric cryptography", "RSA plaintext limit (190 bytes, RSA_2048 OAEP SHA-256)",
+      "accepts 191 bytes", "rejected", "C5", p_rsa_plaintext_limit, "rejected"),
+    R("rsa-algorithm-required", "Real asymmetric cryptography", "RSA Encrypt requires EncryptionAlgorithm",
+      "accepted without", "rejected", "C4", p_rsa_requires_algorithm, "rejected"),
+    R("external-ciphertext", "Real asymmetric cryptography",
+      "Decrypt accepts ciphertext made outside AWS with the public key",
+      "rejects it", "decrypts", "C11", p_external_ciphertext, "ok"),
+    R("public-key-spec", "Real asymmetric cryptography", "GetPublicKey returns KeySpec",
+      "omits KeySpec", "RSA_2048", "C1", p_public_key_keyspec, "RSA_2048"),
+    R("sign-digest", "Real asymmetric cryptography", "Sign with MessageType=DIGEST signs the digest",
+      "hashes the digest again", "verifies offline as a prehashed digest", "C14", p_sign_digest, "valid"),
+    R("pss-salt", "Real asymmetric cryptography", "RSA-PSS salt is the digest length",
+      "maximum salt length", "verifies with salt_length=DIGEST_LENGTH", "C4", p_pss_salt, "valid"),
+    R("data-key-pair", "Real asymmetric cryptography",
+      "GenerateDataKeyPair's private key is encrypted under the named key",
+      "not implemented", "Decrypt of PrivateKeyCiphertextBlob gives PrivateKeyPlaintext", "C15",
+      p_data_key_pair, "encrypted-under-key"),
+    R("rotation-period", "Rotation", "RotationPeriodInDays stored and reported with the next date",
+      "period not stored, no next date", "90,next", "F1", p_rotation_period, "90,next"),
+    R("rotate-on-demand", "Rotation", "RotateKeyOnDemand creates new key material; old ciphertext decrypts",
+      "rotation changes nothing", "distinct material, ListKeyRotations lists it", "F2, F3, F4",
+      p_rotate_new_material, "distinct-material,rotations=1"),
+    R("rotation-limit", "Rotation", "At most 25 on-demand rotations per key",
+      "no limit", "the 26th is refused (LimitExceededException)", "F2, J7", p_rotation_limit,
+      "refused-at-26:error:LimitExceededException"),
+    R("rotation-asymmetric", "Rotation", "Automatic rotation is refused for asymmetric keys",
+      "accepted", "UnsupportedOperationException", "F5", p_rotation_asymmetric,
+      "error:UnsupportedOperationException"),
+    R("managed-key-manager", "AWS managed keys", "aws/s3, aws/ebs, aws/ssm describe as KeyManager AWS",
+      "KeyManager CUSTOMER", "AWS", "D2", p_managed_key_manager, "AWS,AWS,AWS"),
+    R("managed-key-immutable", "AWS managed keys", "AWS managed keys cannot be disabled, deleted or rotated on demand",
+      "all accepted", "refused (the AWS managed key policy allows the account only Describe/Get/List)",
+      "D2, D3, G4", p_managed_key_immutable, "refused,refused,refused"),
+    R("managed-key-yearly", "AWS managed keys", "AWS managed keys rotate every year",
+      "rotation off", "True,365", "F8", p_managed_key_rotates_yearly, "True,365"),
+    R("external-pending-import", "Imported key material", "Origin EXTERNAL keys start PendingImport",
+      "Enabled", "PendingImport", "G5, F6", p_external_pending_import, "PendingImport"),
+    R("import-roundtrip", "Imported key material", "ImportKeyMaterial accepts material wrapped locally",
+      "not implemented", "Enabled,ok", "F6", p_import_roundtrip, "Enabled,ok"),
+    R("reimport-different", "Imported key material", "Re-importing different material is refused",
+      "not implemented", "IncorrectKeyMaterialException", "F6", p_reimport_different,
+      "error:IncorrectKeyMaterialException"),
+    R("delete-imported", "Imported key material", "DeleteImportedKeyMaterial returns the key to PendingImport",
+      "not implemented", "PendingImport", "F6", p_delete_imported, "PendingImport"),
+    R("mrk-decrypt", "Multi-Region keys", "A replica decrypts its primary's ciphertext",
+      "AccessDeniedException", "decrypts", "B2", p_mrk_decrypt, "ok"),
+    R("mrk-describe", "Multi-Region keys", "Describing a replica leaves the primary's metadata alone",
+      "the primary's metadata becomes the replica's (shared dict)", "us-east-1,PRIMARY", "B2",
+      p_mrk_describe_replica, "us-east-1,PRIMARY"),
+    R("s3-missing-key", "Services that use KMS", "SSE-KMS PUT with a missing key fails",
+      "stores the object", "KMS.NotFoundException", "M3, J5", p_s3_missing_key, "KMS.NotFoundException"),
+    R("s3-disabled-key", "Services that use KMS", "SSE-KMS GET with a disabled key fails",
+      "returns the plaintext", "KMS.DisabledException", "M3, J5", p_s3_disabled_key_get,
+      "KMS.DisabledException"),
+    R("s3-aws-managed", "Services that use KMS", "SSE-KMS without a key id uses and reports aws/s3",
+      "reports no key", "aws/s3 ARN", "M3, D2", p_s3_aws_managed_key, "aws/s3 ARN"),
+    R("s3-default-sse-s3", "Services that use KMS", "New buckets apply SSE-S3 by default",
+      "no encryption reported", "AES256", "M1, M2", p_s3_default_sse_s3, "AES256"),
+    R("sse-c-key-required", "Services that use KMS", "SSE-C GET/HEAD without the customer key fails",
+      "readable without the key", "InvalidRequest (400)", "M6", p_sse_c_without_key, "InvalidRequest,400"),
+    R("sse-c-blocked", "Services that use KMS", "SSE-C is blocked by default on new buckets (April 2026)",
+      "accepted", "AccessDenied (403)", "M7", p_sse_c_blocked, "AccessDenied"),
+    R("s3-bucket-key", "Services that use KMS", "S3 Bucket Keys: one GenerateDataKey for many objects",
+      "no KMS calls, no CloudTrail", "one call per bucket key lifetime", "M4, J6", p_bucket_key_calls,
+      "GenerateDataKey x1"),
+    R("ssm-hidden", "Services that use KMS", "SecureString WithDecryption=False does not reveal the value",
+      "stores and returns kms:<id>:<plaintext>", "ciphertext", "N7", p_ssm_hidden, "ciphertext"),
+    R("ssm-disabled", "Services that use KMS", "A disabled key blocks SecureString decryption",
+      "returns the value", "InvalidKeyId (KMS DisabledException)", "N7, G4", p_ssm_disabled,
+      "error:InvalidKeyId"),
+    R("ssm-missing-key", "Services that use KMS", "PutParameter with a nonexistent key is refused",
+      "accepted", "InvalidKeyId", "N7", p_ssm_missing_key, "error:InvalidKeyId"),
+    R("cloudtrail-records", "Audit trail",
+      "CloudTrail records each KMS request (caller, key, encryption context)",
+      "LookupEvents not implemented", "a record per request", "B5, N1", p_cloudtrail,
+      "Encrypt,Root,{'ledger': 'yes'}"),
+    R("cloudtrail-errors", "Audit trail", "Failed KMS requests are recorded with errorCode",
+      "LookupEvents not implemented", "errorCode NotFoundException", "B5", p_cloudtrail_failed,
+      "NotFoundException"),
+]
+
+#: Rules of issue 3 that moto 5.2 already gets right (probe kept, no sandbox code).
+MOTO_MATCHES: list[dict[str, Any]] = [
+    {"id": "cancel-deletion", "section": "Key state", "title": "CancelKeyDeletion leaves the key Disabled",
+     "aws": "KeyState Disabled", "facts": "G1", "probe": p_cancel_leaves_disabled, "expected": "Disabled"},
+]
+
+NOT_MODELLED: list[dict[str, str]] = [
+    {"id": "custom-key-stores", "title": "Custom key stores (CloudHSM, external)",
+     "aws": "keys in your CloudHSM cluster or an external key manager; 1,800 rps each", "facts": "N6, J4, E7"},
+    {"id": "derive-shared-secret", "title": "DeriveSharedSecret (ECDH with KEY_AGREEMENT keys)",
+     "aws": "returns a raw shared secret; the private key stays in KMS", "facts": "C7"},
+    {"id": "grant-consistency", "title": "Eventual consistency of grants",
+     "aws": "a new grant can take up to about five minutes everywhere; grant tokens bridge it",
+     "facts": "H10"},
+    {"id": "sse-c-https", "title": "SSE-C requires HTTPS",
+     "aws": "S3 rejects SSE-C over HTTP; the local endpoint is plain HTTP, so the sandbox accepts it",
+     "facts": "M6"},
+    {"id": "s3-multipart-sse", "title": "SSE-KMS and SSE-C for multipart uploads",
+     "aws": "each part is encrypted; the sandbox stores multipart objects as moto does", "facts": "M3"},
+    {"id": "dsse-kms", "title": "DSSE-KMS's second encryption layer",
+     "aws": "two layers of encryption; the sandbox applies one", "facts": "M5"},
+    {"id": "cloudtrail-delivery", "title": "CloudTrail trails, S3 log delivery and delay",
+     "aws": "events reach the event history within minutes and trails deliver log files to S3; "
+            "the sandbox serves KMS events from LookupEvents at once and records no other service",
+     "facts": "B5"},
+    {"id": "china-regions", "title": "SM2 and SM4 (China Regions)", "aws": "China Regions only",
+     "facts": "C2, C10"},
+]
