@@ -54,3 +54,26 @@ def test_key_arn_in_another_region_runs_there(sb, kms):
     west = sb.client("kms", region="us-west-2")
     arn = west.create_key()["KeyMetadata"]["Arn"]
     assert kms.describe_key(KeyId=arn)["KeyMetadata"]["Arn"] == arn
+
+
+def test_cross_account_use_by_key_arn(sb, kms):
+    """A key ARN naming another account resolves to the owner's key (kms-facts B9, H8)."""
+    import json
+
+    other = "111122223333"
+    iam = sb.client("iam", access_key=other, secret_key="x")
+    iam.create_user(UserName="bob")
+    iam.put_user_policy(UserName="bob", PolicyName="kms", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}))
+    creds = iam.create_access_key(UserName="bob")["AccessKey"]
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{sb.account_id}:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{other}:root"},
+         "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]}
+    key = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]
+    bob = sb.client("kms", access_key=creds["AccessKeyId"], secret_key=creds["SecretAccessKey"])
+    blob = bob.encrypt(KeyId=key["Arn"], Plaintext=b"shared")
+    assert blob["KeyId"] == key["Arn"]
+    assert bob.decrypt(CiphertextBlob=blob["CiphertextBlob"])["Plaintext"] == b"shared"
+    assert kms.decrypt(CiphertextBlob=blob["CiphertextBlob"])["Plaintext"] == b"shared"
