@@ -1,0 +1,172 @@
+"""Every lab, whoever wrote it: the starter runs and says "not done yet", the solution
+differs from it only in the learner's cells, and the solution's checks all pass.
+
+Conventions (see labs/): `labs/NN_topic.ipynb` is the starter, `labs/solutions/NN_topic.ipynb`
+the same notebook solved and committed executed. Cells the learner fills in carry the tag
+`learner`. A check cell is any other code cell whose source is one call `check_xxx(...)`
+(or `something.check_xxx(...)`); it prints one line of feedback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kmslab.notebooks import ROOT, STANDARD_METADATA
+
+LABS = ROOT / "labs"
+STARTERS = sorted(LABS.glob("*.ipynb"))
+SOLUTIONS = sorted((LABS / "solutions").glob("*.ipynb"))
+ALL_NAMES = sorted({p.name for p in STARTERS} | {p.name for p in SOLUTIONS})
+CHECK_CALL = re.compile(r"^[\w.]*\bcheck_\w+\(.*\)\s*;?$", re.DOTALL)
+OK_MARK, WRONG_MARK, TODO_MARK = "✅", "❌", "⏳"
+ids = dict(ids=lambda p: p.name if isinstance(p, Path) else p)
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def _source(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def is_learner(cell: dict) -> bool:
+    return "learner" in _tags(cell)
+
+
+def is_check(cell: dict) -> bool:
+    return cell["cell_type"] == "code" and not is_learner(cell) and bool(CHECK_CALL.match(_source(cell).strip()))
+
+
+def _text(outputs: list[dict]) -> str:
+    parts = []
+    for out in outputs:
+        if out["output_type"] == "stream":
+            parts.append("".join(out["text"]) if isinstance(out["text"], list) else out["text"])
+        elif out["output_type"] in ("execute_result", "display_data"):
+            plain = out.get("data", {}).get("text/plain", "")
+            parts.append("".join(plain) if isinstance(plain, list) else plain)
+        elif out["output_type"] == "error":
+            parts.append(f"{out['ename']}: {out['evalue']}")
+    return "\n".join(parts)
+
+
+# --- conventions that need no kernel ---------------------------------------------------
+
+def test_there_are_labs():
+    if not STARTERS and not SOLUTIONS:
+        pytest.skip("no labs yet")
+    assert STARTERS, "solutions without starters"
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_every_lab_has_a_starter_and_a_solution(name):
+    assert (LABS / name).exists(), f"labs/solutions/{name} has no starter labs/{name}"
+    assert (LABS / "solutions" / name).exists(), f"labs/{name} has no solution labs/solutions/{name}"
+
+
+@pytest.mark.parametrize("starter", STARTERS, **ids)
+def test_starter_is_committed_clean(starter):
+    nb = json.loads(starter.read_text())
+    assert nb["metadata"] == STANDARD_METADATA
+    for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+        assert cell.get("outputs") == [] and cell.get("execution_count") is None, (
+            f"{starter.name}: code cell {i} has outputs or an execution count; starters are committed cleared")
+
+
+@pytest.mark.parametrize("starter", STARTERS, **ids)
+def test_starter_has_tasks_and_checks(starter):
+    cells = _cells(starter)
+    learner = [c for c in cells if is_learner(c)]
+    checks = [c for c in cells if is_check(c)]
+    assert learner, f"{starter.name}: no cell tagged `learner`"
+    assert checks, f"{starter.name}: no check cell (a one-line `check_xxx(...)` call)"
+    for cell in learner:
+        assert cell["cell_type"] == "code" and "TODO" in _source(cell), (
+            f"{starter.name}: learner cell without a TODO:\n{_source(cell)}")
+
+
+@pytest.mark.parametrize("starter", STARTERS, **ids)
+def test_solution_differs_only_in_learner_cells(starter):
+    solution = LABS / "solutions" / starter.name
+    if not solution.exists():
+        pytest.fail(f"no solution for {starter.name}")
+    mine, theirs = _cells(starter), _cells(solution)
+    assert len(mine) == len(theirs), f"{starter.name}: {len(mine)} cells in the starter, {len(theirs)} in the solution"
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        assert a["cell_type"] == b["cell_type"] and _tags(a) == _tags(b), (
+            f"{starter.name}: cell {i} differs in type or tags between starter and solution")
+        if not is_learner(a):
+            assert _source(a) == _source(b), (
+                f"{starter.name}: cell {i} is not tagged `learner` but differs:\n"
+                f"--- starter\n{_source(a)}\n--- solution\n{_source(b)}")
+    assert any(_source(a) != _source(b) for a, b in zip(mine, theirs) if is_learner(a)), (
+        f"{starter.name}: the solution solves nothing")
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, **ids)
+def test_solution_checks_all_pass(solution):
+    """The committed outputs (which strict nbval reproduces) show ✅ for every check."""
+    checks = [c for c in _cells(solution) if is_check(c)]
+    assert checks, f"{solution.name}: no check cells"
+    for cell in checks:
+        out = _text(cell.get("outputs", []))
+        assert OK_MARK in out and WRONG_MARK not in out and TODO_MARK not in out, (
+            f"{solution.name}: `{_source(cell).strip()}` printed:\n{out or '(nothing)'}")
+
+
+# --- the starter, executed ---------------------------------------------------------------
+
+def _execute_copy(notebook: Path, folder: Path):
+    """Run a copy of `notebook` in `folder` in a fresh kernel; the committed file is untouched."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    copy = folder / notebook.name
+    shutil.copy(notebook, copy)
+    nb = nbformat.read(copy, as_version=4)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env.pop("KMSLAB_MODE", None)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute(env=env)
+    return nb
+
+
+@pytest.mark.parametrize("starter", STARTERS, **ids)
+def test_starter_runs_and_every_check_says_not_done_yet(starter, tmp_path):
+    before = starter.read_bytes()
+    nb = _execute_copy(starter, tmp_path)
+    assert starter.read_bytes() == before
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if "raises-exception" not in _tags(cell):
+            assert not errors, f"{starter.name}: cell {i} failed: {_text(errors)}\n{cell.source}"
+        if is_check(cell):
+            out = _text(cell.outputs)
+            assert "not done yet" in out and WRONG_MARK not in out, (
+                f"{starter.name}: `{cell.source.strip()}` printed:\n{out or '(nothing)'}")
+
+
+# --- the rules above must be able to fail ---------------------------------------------------
+
+def test_check_cells_are_recognised():
+    code = lambda src, tags=(): {"cell_type": "code", "source": src, "metadata": {"tags": list(tags)}}  # noqa: E731
+    assert is_check(code("check_key(sb, key_id)"))
+    assert is_check(code("lab.check_policy(sb, policy)\n"))
+    assert not is_check(code("check_key(sb, key_id)", ["learner"]))
+    assert not is_check(code("from kmslab.teach.lab_checks.lab01_x import check_a, check_b"))
+    assert not is_check(code("key_id = check_key(sb, 1)\nprint(key_id)"))
+    assert _text([{"output_type": "stream", "name": "stdout", "text": "⏳ Task 1: not done yet (set x)\n"}]).startswith("⏳")
