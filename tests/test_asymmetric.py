@@ -23,11 +23,6 @@ from kmslab.service import dispatch
 
 service.install()
 
-# Encrypt/Decrypt are routed to asymmetric.encrypt/decrypt by service/symmetric.py.
-needs_encrypt_override = pytest.mark.xfail(
-    not {"Encrypt", "Decrypt"} <= set(dispatch._operations),
-    reason="the Encrypt/Decrypt overrides (service/symmetric.py) have not landed", strict=True)
-
 HASH = {"SHA_256": hashes.SHA256, "SHA_384": hashes.SHA384, "SHA_512": hashes.SHA512}
 # kms-facts C5
 LIMITS = {("RSA_2048", "RSAES_OAEP_SHA_1"): 214, ("RSA_2048", "RSAES_OAEP_SHA_256"): 190,
@@ -83,7 +78,6 @@ def oaep(algorithm):
 
 
 # -- RSAES-OAEP ---------------------------------------------------------------------------
-@needs_encrypt_override
 @pytest.mark.parametrize("spec,algorithm", sorted(LIMITS))
 def test_rsa_encrypt_is_real_oaep_at_the_size_limit(env, spec, algorithm):
     kms, keys = env
@@ -101,7 +95,6 @@ def test_rsa_encrypt_is_real_oaep_at_the_size_limit(env, spec, algorithm):
                        f"than {limit} bytes.")
 
 
-@needs_encrypt_override
 def test_rsa_encrypt_requires_an_encryption_algorithm(env):
     kms, keys = env
     code, message = error_of(kms.encrypt, KeyId=keys["RSA_2048"], Plaintext=b"hi")
@@ -109,7 +102,6 @@ def test_rsa_encrypt_requires_an_encryption_algorithm(env):
     assert message == "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048."
 
 
-@needs_encrypt_override
 @pytest.mark.parametrize("algorithm", ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"])
 def test_decrypt_accepts_ciphertext_made_outside_aws(env, algorithm):
     kms, keys = env
@@ -118,7 +110,6 @@ def test_decrypt_accepts_ciphertext_made_outside_aws(env, algorithm):
     assert out["Plaintext"] == b"made offline" and out["KeyId"] == keys["RSA_3072"]
 
 
-@needs_encrypt_override
 def test_garbled_or_mismatched_ciphertext_is_invalid(env):
     kms, keys = env
     blob = public_key(kms, keys["RSA_2048"]).encrypt(b"secret", oaep("RSAES_OAEP_SHA_256"))
@@ -134,7 +125,6 @@ def test_garbled_or_mismatched_ciphertext_is_invalid(env):
         assert code == "InvalidCiphertextException"
 
 
-@needs_encrypt_override
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plaintext=st.binary(min_size=1, max_size=190))
 def test_any_plaintext_within_the_limit_round_trips(env, plaintext):
@@ -146,7 +136,6 @@ def test_any_plaintext_within_the_limit_round_trips(env, plaintext):
                        EncryptionAlgorithm="RSAES_OAEP_SHA_256")["Plaintext"] == plaintext
 
 
-@needs_encrypt_override
 def test_re_encrypt_between_symmetric_and_rsa_keys(env):
     kms, keys = env
     blob = kms.encrypt(KeyId=keys["symmetric"], Plaintext=b"move me")["CiphertextBlob"]
@@ -357,7 +346,6 @@ def test_endpoint_generate_data_key_pair(plain):
     assert back["Plaintext"] == out["PrivateKeyPlaintext"]
 
 
-@needs_encrypt_override
 def test_endpoint_rsa_encrypt_and_offline_ciphertext(plain):
     key = plain.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
     blob = plain.encrypt(KeyId=key, Plaintext=b"hi", EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]

@@ -40,13 +40,7 @@ def sandboxed():
         box.stop()
 
 
-def _marks(rule):
-    if rule.get("pending"):
-        return [pytest.mark.xfail(strict=False, reason="sandbox implementation pending")]
-    return []
-
-
-@pytest.mark.parametrize("rule", [pytest.param(r, id=r["id"], marks=_marks(r)) for r in RULES])
+@pytest.mark.parametrize("rule", [pytest.param(r, id=r["id"]) for r in RULES])
 def test_rule(rule, bare, sandboxed):
     assert bare[rule["id"]] != rule["expected"], (
         f"moto alone now behaves as AWS for '{rule['id']}' ({bare[rule['id']]!r}): an upgrade fixed it "

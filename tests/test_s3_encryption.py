@@ -126,7 +126,6 @@ def test_missing_key_fails_the_put_and_stores_nothing(s3):
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
 
 
-@pytest.mark.xfail(strict=False, reason="needs the key-state rule (DisabledException) to land")
 def test_disabled_key_fails_the_get(s3, kms):
     key = kms.create_key()["KeyMetadata"]["Arn"]
     bucket = new_bucket(s3)

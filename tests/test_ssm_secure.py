@@ -82,7 +82,6 @@ def test_nonexistent_key_is_rejected_at_put(ssm):
     assert caught.value.response["Error"]["Code"] == "ParameterNotFound"
 
 
-@pytest.mark.xfail(strict=False, reason="needs the key-state rule (DisabledException) to land")
 def test_disabled_key_blocks_decryption(ssm, kms):
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     ssm.put_parameter(Name="/t/off", Value="v", Type="SecureString", KeyId=key)

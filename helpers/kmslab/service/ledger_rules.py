@@ -4,9 +4,6 @@ what AWS does (with the kms-facts reference), and a probe that observes it.
 A probe takes `client(service, region=None)` (a boto3 client factory) and
 returns a short string: what it saw. `expected` is what AWS documents. Probes
 use boto3 clients only, so they run unchanged against bare moto and the sandbox.
-
-`pending=True` marks a rule whose sandbox implementation has not landed yet
-(the test xfails it, not strictly); remove the flag when it lands.
 """
 from __future__ import annotations
 
@@ -412,10 +409,9 @@ def _b64(data: bytes) -> str:
 
 # -- the data -------------------------------------------------------------------------------
 
-def R(id, section, title, moto, aws, facts, probe, expected, pending=False):
+def R(id, section, title, moto, aws, facts, probe, expected):
     return {"id": id, "section": section, "title": title, "moto": moto, "aws": aws,
-            "facts": facts, "status": "modelled", "probe": probe, "expected": expected,
-            "pending": pending}
+            "facts": facts, "status": "modelled", "probe": probe, "expected": expected}
 
 
 RULES: list[dict[str, Any]] = [
