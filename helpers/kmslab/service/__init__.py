@@ -15,7 +15,7 @@ MOTO_MODULES = ("kms", "s3", "ec2", "iam", "sts", "ssm", "secretsmanager")
 
 # The sandbox's own rules, one module per subject. Importing a module registers
 # its stages and operations with `dispatch`.
-RULE_MODULES = ("audit", "keys", "key_state", "key_usage", "encryption", "key_metadata", "rotation", "managed_keys", "key_import", "multi_region", "asymmetric", "signing", "data_key_pairs", "quotas", "s3_encryption", "s3_bucket_policy", "ssm_secure", "identity", "authorization", "key_policies", "grants")
+RULE_MODULES = ("audit", "keys", "key_state", "key_usage", "encryption", "key_metadata", "rotation", "managed_keys", "key_import", "multi_region", "asymmetric", "signing", "data_key_pairs", "quotas", "s3_encryption", "s3_bucket_policy", "ssm_secure", "identity", "authorization", "key_policies", "grants", "ebs_encryption")
 
 
 def install() -> None:
