@@ -1,0 +1,163 @@
+"""The DVA-C02 question bank, its checks, its feedback, lesson 11 and docs/coverage.md."""
+from __future__ import annotations
+
+import copy
+import json
+
+import nbformat
+import pytest
+
+from kmslab.notebooks import ROOT
+from kmslab.teach import quiz
+
+BANK = quiz.load()
+RAW = quiz._raw()
+
+
+def test_bank_is_big_enough_and_covers_every_topic():
+    assert len(BANK) >= 40
+    for tag in quiz.TOPICS:
+        assert sum(q.topic == tag for q in BANK) >= 2, tag
+
+
+def test_ids_are_unique_and_answers_in_range():
+    assert len({q.id for q in BANK}) == len(BANK)
+    for q in BANK:
+        assert q.answer and all(0 <= i < len(q.choices) for i in q.answer), q.id
+
+
+def test_question_lesson_is_one_the_topic_map_names():
+    for q in BANK:
+        assert q.lesson[:2] in quiz.TOPICS[q.topic].lessons, (
+            f"{q.id}: lesson {q.lesson} is not among the lessons of topic {q.topic}")
+
+
+@pytest.mark.parametrize("q", BANK, ids=lambda q: q.id)
+def test_lesson_reference_exists(q):
+    if not (ROOT / "notebooks" / q.lesson).exists():
+        pytest.skip(f"{q.lesson} is not written yet")
+    assert quiz.reference_problem(q) is None, quiz.reference_problem(q)
+
+
+def test_reference_problem_reports_a_missing_heading(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 06 · X\n## 1. Real")])
+    nbformat.write(nb, tmp_path / "notebooks" / "06_key_rotation.ipynb")
+    q = quiz.by_id("rotation-01", BANK)
+    assert "has no heading" in quiz.reference_problem(q, tmp_path)
+    assert "does not exist" in quiz.reference_problem(quiz.by_id("services-01", BANK), tmp_path)
+
+
+# -- validation names the question and the problem ------------------------------------------
+
+def broken(change) -> str:
+    data = copy.deepcopy(RAW)
+    change(data["questions"])
+    with pytest.raises(quiz.QuizError) as info:
+        quiz.validate(data)
+    return str(info.value)
+
+
+def test_validation_duplicate_id():
+    def dup(qs):
+        qs[1]["id"] = qs[0]["id"]
+    assert broken(dup) == f"question 2 ({RAW['questions'][0]['id']}): duplicate id"
+
+
+def test_validation_answer_out_of_range():
+    def bad(qs):
+        qs[0]["answer"] = [7]
+    message = broken(bad)
+    assert message.startswith(f"question 1 ({RAW['questions'][0]['id']}): answer [7] out of range")
+
+
+def test_validation_unknown_topic_missing_field_and_multi_answer_wording():
+    def topic(qs):
+        qs[2]["topic"] = "crypto"
+    assert "unknown topic 'crypto'" in broken(topic)
+
+    def missing(qs):
+        del qs[3]["explanation"]
+    assert broken(missing).endswith("missing field(s) ['explanation']")
+
+    def two(qs):
+        qs[0]["answer"] = [0, 1]
+    assert 'must say "Choose two."' in broken(two)
+
+
+# -- answering -------------------------------------------------------------------------------
+
+def test_feedback_right_wrong_unanswered_and_invalid():
+    q = quiz.by_id("rotation-03", BANK)
+    assert quiz.feedback(q.id, "C", BANK).startswith("rotation-03: C is right. ")
+    assert quiz.feedback(q.id, 2, BANK).startswith("rotation-03: C is right. ")
+    wrong = quiz.feedback(q.id, "b", BANK)
+    assert wrong.startswith("rotation-03: B is not it.") and "06_key_rotation.ipynb#" in wrong
+    assert q.explanation not in wrong     # a wrong answer does not give the answer away
+    assert "not answered yet" in quiz.feedback(q.id, "", BANK)
+    assert "'Z' is not a choice" in quiz.feedback(q.id, "Z", BANK)
+
+
+def test_feedback_for_choose_two():
+    q = quiz.by_id("enc-types-03", BANK)
+    assert quiz.feedback(q.id, "CA", BANK).startswith("enc-types-03: AC is right.")
+    assert "wants 2 choice(s)" in quiz.feedback(q.id, "A", BANK)
+
+
+def test_markdown_hides_the_answer_in_details():
+    text = quiz.markdown(quiz.by_id("pricing-01", BANK), 7)
+    assert text.startswith("**Q7** `pricing-01` · ")
+    assert "<details><summary>Show the answer</summary>" in text
+    assert "**Answer: B.** " in text and "$0.03 per 10,000 requests" in text
+    assert "](02_kms_fundamentals.ipynb#7.-What-it-costs)" in text
+
+
+def test_corrected_study_note_facts():
+    """kms-facts: the corrected versions of what older notes get wrong."""
+    def answer_text(qid):
+        q = quiz.by_id(qid, BANK)
+        return " ".join(q.choices[i] for i in q.answer)
+    assert answer_text("pricing-01") == "$0.03 per 10,000 requests"
+    assert "25" in answer_text("rotation-03")
+    assert "NEW_KEY_MATERIAL" in answer_text("rotation-04")
+    assert answer_text("quotas-02") == "100,000 requests per second"
+
+
+# -- generated files are current -------------------------------------------------------------
+
+def test_coverage_doc_is_current():
+    committed = (ROOT / "docs" / "coverage.md").read_text()
+    assert committed == quiz.coverage_markdown(BANK), (
+        "docs/coverage.md is stale: run `python -m kmslab.teach.quiz coverage docs/coverage.md`")
+
+
+def test_coverage_cli_writes_the_file(tmp_path):
+    out = tmp_path / "coverage.md"
+    assert quiz.main(["coverage", str(out)]) == 0
+    assert out.read_text() == quiz.coverage_markdown(BANK)
+
+
+def _sources(nb) -> list[tuple[str, str]]:
+    return [(c["cell_type"], c["source"]) for c in nb["cells"]]
+
+
+def test_notebook_generation_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    quiz.main(["build-notebook", str(a)])
+    quiz.main(["build-notebook", str(b)])
+    assert a.read_bytes() == b.read_bytes()
+    ids = [c["id"] for c in json.loads(a.read_text())["cells"]]
+    assert ids[:2] == ["cell-000", "cell-001"]
+
+
+def test_committed_lesson_11_matches_the_bank():
+    committed = nbformat.read(ROOT / "notebooks" / quiz.REVIEW_LESSON, as_version=4)
+    assert _sources(committed) == _sources(quiz.build_notebook(BANK)), (
+        "notebooks/11_exam_review.ipynb is stale: run `python -m kmslab.teach.quiz build-notebook "
+        "notebooks/11_exam_review.ipynb` and `python -m kmslab.notebooks run notebooks/11_exam_review.ipynb`")
+
+
+def test_every_question_is_in_lesson_11_with_an_answer_cell():
+    text = (ROOT / "notebooks" / quiz.REVIEW_LESSON).read_text()
+    for q in BANK:
+        assert f'quiz.ask(\\"{q.id}\\", \\"\\")' in text, q.id
