@@ -140,7 +140,7 @@ def plot_cost_vs_requests(max_requests: int = 1_000_000_000,
     import matplotlib.pyplot as plt
     import numpy as np
 
-    x = np.unique(np.logspace(3, np.log10(max_requests), 200).astype(np.int64))
+    x = np.unique(np.logspace(3, np.log10(max_requests), 60).astype(np.int64))
     without = [s3_monthly_cost(int(n), False) for n in x]
     with_bk = [s3_monthly_cost(int(n), True, objects_per_bucket_key=objects_per_bucket_key) for n in x]
     fig, ax = plt.subplots(figsize=(9, 4.5))
