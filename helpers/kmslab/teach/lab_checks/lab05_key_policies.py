@@ -20,11 +20,11 @@ from ..checks import Wrong, check, expect, require
 
 CONTEXT = {"tenant": "blue"}
 OTHER_CONTEXT = {"tenant": "green"}
-HINT_POLICY = "lesson 07, 'Key policies'"
-HINT_ADMINS = "lesson 07, key administrators and key users (the console's default policy)"
-HINT_CONTEXT = "lesson 07, conditions on the encryption context (kms:EncryptionContext:tenant)"
-HINT_CROSS = "lesson 07, cross-account access: the key policy AND an IAM policy (kms-facts H8)"
-HINT_LOCKOUT = "lesson 07, the lockout safety check (kms-facts H7)"
+HINT_POLICY = "lesson 07, '1. Every key has exactly one key policy'"
+HINT_ADMINS = "lesson 07, '3. The console's default policy: key administrators and key users'"
+HINT_CONTEXT = "lesson 07, '7. Conditions', kms:EncryptionContext:"
+HINT_CROSS = "lesson 07, '6. Cross-account use' (the key policy AND an IAM policy, kms-facts H8)"
+HINT_LOCKOUT = "lesson 07, '4. Taking the delegation statement out' (the lockout safety check, kms-facts H7)"
 
 _users = itertools.count(1)
 _clients: dict[int, tuple[Any, Any]] = {}
