@@ -54,3 +54,19 @@ def test_create_key_is_fast(kms):
     for _ in range(10):
         kms.create_key()
     assert (time.perf_counter() - start) / 10 < 0.03  # moto alone: ~41 ms (RSA-2048 per key)
+
+
+def test_generate_random_needs_a_size():
+    from botocore.exceptions import ClientError
+
+    from kmslab import sandbox
+
+    with sandbox.start() as box:
+        kms = box.client("kms")
+        assert len(kms.generate_random(NumberOfBytes=16)["Plaintext"]) == 16
+        try:
+            kms.generate_random()
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "ValidationException"
+        else:
+            raise AssertionError("GenerateRandom without NumberOfBytes must fail")

@@ -130,3 +130,11 @@ def generate_data_key_without_plaintext(call: dispatch.KmsCall) -> dict:
     result = generate_data_key(call)
     del result["Plaintext"]
     return result
+
+
+@dispatch.before(dispatch.VALIDATE, "generate-random-size")
+def _random_size(call: dispatch.KmsCall) -> None:
+    # NumberOfBytes is 1..1024 with no default (kms-facts C13); moto crashes on a missing value.
+    if call.operation == "GenerateRandom" and call.params.get("NumberOfBytes") is None:
+        raise KmsError("ValidationException", "1 validation error detected: Value null at "
+                       "'numberOfBytes' failed to satisfy constraint: Member must not be null")
