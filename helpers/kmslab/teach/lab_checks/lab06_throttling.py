@@ -1,0 +1,149 @@
+"""Checks for lab 06 (throttling): a botocore retry configuration that survives a burst, a
+backoff with full jitter, and data key caching that keeps the KMS calls under a budget
+(kms-facts J6, K1-K5, L2-L6, N3).
+
+The burst is real: the sandbox's quotas are turned down (`quota_settings`) and the learner's
+client is replayed in virtual time (`retries.replay`), so botocore's own retry logic meets
+real ThrottlingExceptions and its backoff sleeps advance the sandbox clock. GenerateDataKey
+calls are counted in the sandbox's audit trail.
+"""
+from __future__ import annotations
+
+import random
+import statistics
+from typing import Any
+
+from .. import mitigations, quota_settings, retries
+from ..checks import Wrong, check, expect, require
+
+HINT_RETRIES = "lesson 09, '3. botocore retries it for you, in three modes'"
+HINT_BACKOFF = "lesson 09, '4. The backoff laboratory: why jitter'"
+HINT_CACHING = "lesson 09, '5. Mitigations, measured', Data key caching (and lesson 04, '4. ... AWS Encryption SDK')"
+
+#: The burst: BURST GenerateDataKey requests offered at OFFERED_RATE per second, against a
+#: symmetric quota scaled down to QUOTA per second (the documented one is 100,000/s in us-east-1, J1).
+BURST, OFFERED_RATE, QUOTA = 30, 10.0, 1.0
+MAX_TOTAL_ATTEMPTS = 10
+#: The backoff the task asks for: full jitter (L3) from BASE, capped at CAP (botocore standard mode's cap, K3).
+BASE, CAP = 0.1, 20.0
+#: Data key caching: MESSAGES messages, at most BUDGET GenerateDataKey calls, at most
+#: MAX_MESSAGES_PER_KEY messages under one data key.
+MESSAGES, BUDGET, MAX_MESSAGES_PER_KEY = 100, 5, 50
+
+
+def total_attempts(config: Any) -> tuple[str, int]:
+    """(mode, total attempts per request) for a botocore Config, as botocore reads it (K1, K2, K3, K5)."""
+    options = dict(getattr(config, "retries", None) or {})
+    mode = options.get("mode", "legacy")
+    if "total_max_attempts" in options:
+        return mode, int(options["total_max_attempts"])
+    if "max_attempts" in options:  # counts retries in Config (K5)
+        return mode, int(options["max_attempts"]) + 1
+    return mode, retries.DEFAULT_TOTAL_ATTEMPTS.get(mode, 3)
+
+
+def replay_burst(sb, key_arn: str, config: Any) -> retries.Replay:
+    """The burst of this lab, from one client built with `config`, in virtual time."""
+    mode, _ = total_attempts(config)
+    with quota_settings.enabled(symmetric=QUOTA):
+        return retries.replay(lambda _default: sb.client("kms", config=config), mode, BURST, OFFERED_RATE,
+                              operation="generate_data_key", KeyId=key_arn, KeySpec="AES_256")
+
+
+@check("Task 1: a client that survives the burst", hint=HINT_RETRIES)
+def check_retry_config(sb: Any, key_arn: Any, retry_config: Any) -> str:
+    from botocore.config import Config
+
+    expect(isinstance(retry_config, Config), "retry_config",
+           f"retry_config is a {type(retry_config).__name__}: build a botocore.config.Config(retries={{...}})")
+    mode, attempts = total_attempts(retry_config)
+    expect(mode in ("standard", "adaptive"), "retry mode",
+           f"the mode is {mode!r}" + ("" if "mode" in (retry_config.retries or {})
+                                      else " (botocore's default when none is set, kms-facts K1)")
+           + ": choose 'standard' or 'adaptive'")
+    expect(attempts <= MAX_TOTAL_ATTEMPTS, "attempts",
+           f"{attempts} attempts per request: at most {MAX_TOTAL_ATTEMPTS}; a client that retries for minutes "
+           "hides an outage from its callers")
+    result = replay_burst(sb, key_arn, retry_config)
+    if result.failed:
+        raise Wrong("attempts", f"{result.failed} of {BURST} requests still failed with ThrottlingException after "
+                    f"{attempts} attempts each ({mode} mode): give the client more attempts",
+                    f"{HINT_RETRIES}; in Config(retries=...), total_max_attempts counts attempts and "
+                    "max_attempts counts retries (kms-facts K5)")
+    return (f"all {BURST} requests succeeded ({mode} mode, {attempts} attempts at most): "
+            f"{result.retries} retries, {result.virtual_seconds:.0f} s of sandbox time")
+
+
+# -- task 2 ------------------------------------------------------------------------------------
+def _samples(backoff: Any, attempt: int, n: int = 200) -> list[float]:
+    return [float(backoff(attempt)) for _ in range(n)]
+
+
+@check("Task 2: a backoff with full jitter", hint=HINT_BACKOFF)
+def check_backoff(backoff: Any) -> str:
+    expect(callable(backoff), "backoff", f"backoff is a {type(backoff).__name__}: define a function backoff(attempt)")
+    state = random.getstate()
+    random.seed(6)  # the learner's jitter most likely uses the global random: same samples every run
+    try:
+        samples = {n: _samples(backoff, n) for n in range(1, 16)}
+    finally:
+        random.setstate(state)
+    for n, values in samples.items():
+        expect(min(values) >= 0, "backoff", f"backoff({n}) returned {min(values):g}: a wait is never negative")
+        expect(max(values) <= CAP + 1e-9, "cap", f"backoff({n}) returned {max(values):g} s: cap it at {CAP:g} s "
+               "(min(cap, base * 2 ** attempt))")
+    fixed = [n for n, values in samples.items() if len(set(values)) == 1]
+    expect(not fixed, "jitter", f"backoff({fixed[0] if fixed else 0}) always returns the same wait: clients "
+           "that failed together retry together; draw the wait at random")
+    expect(max(samples[5]) > max(samples[1]) * 2, "growth",
+           "the wait does not grow with the attempt: make the upper bound base * 2 ** attempt")
+    for n in (1, 4, 8, 15):
+        bound = min(CAP, BASE * 2 ** n)
+        high, low = max(samples[n]), min(samples[n])
+        expect(0.8 * bound <= high <= bound + 1e-9, "upper bound",
+               f"backoff({n}) reached {high:.3g} s; with base {BASE:g} s it should reach about "
+               f"min({CAP:g}, {BASE:g} * 2 ** {n}) = {bound:.3g} s")
+        expect(low <= 0.2 * bound, "full jitter",
+               f"backoff({n}) never went below {low:.3g} s: full jitter draws from 0 up to the bound "
+               f"({bound:.3g} s); equal jitter keeps half of it and does more work (kms-facts L4, L6)")
+    mean = statistics.fmean(samples[15])
+    return f"full jitter, base {BASE:g} s, capped at {CAP:g} s (backoff(15) averages {mean:.0f} s)"
+
+
+# -- task 3 ------------------------------------------------------------------------------------
+def _messages_per_data_key(headers: list[Any]) -> tuple[int, set[bytes]]:
+    """The most messages one data key encrypted, and the KMS keys that wrapped the data keys."""
+    groups: dict[frozenset, int] = {}
+    wrapping: set[bytes] = set()
+    for header in headers:
+        keys = frozenset(edk.encrypted_data_key for edk in header.encrypted_data_keys)
+        groups[keys] = groups.get(keys, 0) + 1
+        wrapping |= {edk.key_provider.key_info for edk in header.encrypted_data_keys}
+    return max(groups.values()), wrapping
+
+
+@check("Task 3: data key caching under a budget", hint=HINT_CACHING)
+def check_caching(sb: Any, key_arn: Any, cmm: Any) -> str:
+    import aws_encryption_sdk
+    from aws_encryption_sdk import CommitmentPolicy
+
+    require(key_arn, "key_arn")
+    expect(isinstance(cmm, aws_encryption_sdk.CachingCryptoMaterialsManager), "materials manager",
+           f"cmm is a {type(cmm).__name__}: wrap your key provider in "
+           "aws_encryption_sdk.CachingCryptoMaterialsManager(master_key_provider=..., cache=..., max_age=...)")
+    esdk = aws_encryption_sdk.EncryptionSDKClient(
+        commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
+    with mitigations.Counter("GenerateDataKey") as calls:
+        headers = [esdk.encrypt(source=b"order %d" % i, materials_manager=cmm)[1] for i in range(MESSAGES)]
+    most, wrapping = _messages_per_data_key(headers)
+    expect(wrapping == {key_arn.encode()}, "key provider",
+           f"the data keys were wrapped by {sorted(k.decode() for k in wrapping)}, not by key_arn")
+    if calls.count > BUDGET:
+        raise Wrong("KMS calls", f"{calls.count} GenerateDataKey calls for {MESSAGES} messages; the budget is "
+                    f"{BUDGET}: let a cached data key serve more messages (max_messages_encrypted), for long "
+                    "enough (max_age, in seconds)")
+    expect(most <= MAX_MESSAGES_PER_KEY, "security threshold",
+           f"one data key encrypted {most} messages; at most {MAX_MESSAGES_PER_KEY} may share a data key: "
+           "set max_messages_encrypted")
+    return (f"{calls.count} GenerateDataKey call(s) for {MESSAGES} messages, at most {most} messages "
+            "under one data key")
