@@ -96,22 +96,29 @@ def test_starter_has_tasks_and_checks(starter):
             f"{starter.name}: learner cell without a TODO:\n{_source(cell)}")
 
 
+def differences(mine: list[dict], theirs: list[dict]) -> list[str]:
+    """Why a solution is not its starter plus answers in `learner` cells (empty when it is)."""
+    if len(mine) != len(theirs):
+        return [f"{len(mine)} cells in the starter, {len(theirs)} in the solution"]
+    found = []
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        if a["cell_type"] != b["cell_type"] or _tags(a) != _tags(b):
+            found.append(f"cell {i} differs in type or tags")
+        elif not is_learner(a) and _source(a) != _source(b):
+            found.append(f"cell {i} is not tagged `learner` but differs:\n--- starter\n{_source(a)}\n"
+                         f"--- solution\n{_source(b)}")
+    if not found and not any(_source(a) != _source(b) for a, b in zip(mine, theirs) if is_learner(a)):
+        found.append("the solution solves nothing")
+    return found
+
+
 @pytest.mark.parametrize("starter", STARTERS, **ids)
 def test_solution_differs_only_in_learner_cells(starter):
     solution = LABS / "solutions" / starter.name
     if not solution.exists():
         pytest.fail(f"no solution for {starter.name}")
-    mine, theirs = _cells(starter), _cells(solution)
-    assert len(mine) == len(theirs), f"{starter.name}: {len(mine)} cells in the starter, {len(theirs)} in the solution"
-    for i, (a, b) in enumerate(zip(mine, theirs)):
-        assert a["cell_type"] == b["cell_type"] and _tags(a) == _tags(b), (
-            f"{starter.name}: cell {i} differs in type or tags between starter and solution")
-        if not is_learner(a):
-            assert _source(a) == _source(b), (
-                f"{starter.name}: cell {i} is not tagged `learner` but differs:\n"
-                f"--- starter\n{_source(a)}\n--- solution\n{_source(b)}")
-    assert any(_source(a) != _source(b) for a, b in zip(mine, theirs) if is_learner(a)), (
-        f"{starter.name}: the solution solves nothing")
+    found = differences(_cells(starter), _cells(solution))
+    assert not found, f"{starter.name}: " + "\n".join(found)
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, **ids)
@@ -170,3 +177,14 @@ def test_check_cells_are_recognised():
     assert not is_check(code("from kmslab.teach.lab_checks.lab01_x import check_a, check_b"))
     assert not is_check(code("key_id = check_key(sb, 1)\nprint(key_id)"))
     assert _text([{"output_type": "stream", "name": "stdout", "text": "⏳ Task 1: not done yet (set x)\n"}]).startswith("⏳")
+
+
+def test_differences_are_found():
+    md = lambda src: {"cell_type": "markdown", "source": src, "metadata": {}}  # noqa: E731
+    todo = {"cell_type": "code", "source": "x = ...  # TODO", "metadata": {"tags": ["learner"]}}
+    done = {**todo, "source": "x = 1"}
+    assert differences([md("a"), todo], [md("a"), done]) == []
+    assert "not tagged `learner`" in differences([md("a"), todo], [md("b"), done])[0]
+    assert "solves nothing" in differences([md("a"), todo], [md("a"), todo])[0]
+    assert "cells in the starter" in differences([md("a"), todo], [md("a")])[0]
+    assert "type or tags" in differences([todo], [{**done, "metadata": {}}])[0]
