@@ -47,6 +47,7 @@ class Sandbox:
         self.account_id = DEFAULT_ACCOUNT
         self._start_time = clock.now()
         self._mock: Any = None
+        self._loader: Any = None
         self._endpoint: Any = None
         self._saved_env: dict[str, str | None] = {}
         self._previous_clock: _clock.Clock | None = None
@@ -59,13 +60,27 @@ class Sandbox:
         import boto3
 
         if self.mode == "aws" and access_key is None:
-            return boto3.Session(region_name=region or self.region)
+            return boto3.Session(region_name=region or self.region,
+                                 botocore_session=self._botocore_session())
         return boto3.Session(
             aws_access_key_id=access_key or guards.FAKE_ACCESS_KEY,
             aws_secret_access_key=secret_key or guards.FAKE_SECRET_KEY,
             aws_session_token=session_token,
             region_name=region or self.region,
+            botocore_session=self._botocore_session(),
         )
+
+    def _botocore_session(self):
+        """A new botocore session that shares one data loader, so service models and
+        endpoint data are read from disk once per sandbox, not once per client."""
+        import botocore.session
+
+        session = botocore.session.Session()
+        if self._loader is None:
+            self._loader = session.get_component("data_loader")
+        else:
+            session.register_component("data_loader", self._loader)
+        return session
 
     def client(self, service: str, region: str | None = None, *, config: Any = None,
                access_key: str | None = None, secret_key: str | None = None,
