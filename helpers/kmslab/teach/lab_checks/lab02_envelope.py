@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..checks import NotDone, Wrong, check, expect, require
 
-HINT_STEPS = "lesson 04, 'GenerateDataKey, step by step'"
-HINT_CONTEXT = "lesson 03, 'Encryption context as additional authenticated data'"
-HINT_GCM = "lesson 03, 'What SYMMETRIC_DEFAULT is'"
+HINT_STEPS = "lesson 04, '1. GenerateDataKey, step by step'"
+HINT_CONTEXT = "lesson 03, '2. Encryption context: additional authenticated data'"
+HINT_GCM = "lesson 03, '3. What SYMMETRIC_DEFAULT is: AES-256-GCM'"
 FIELDS = ("encrypted_data_key", "nonce", "ciphertext")
 # Exceptions that mean "authentication failed": cryptography's, and the envelope helper's (lesson 04).
 AUTH_FAILURES = ("InvalidTag", "EnvelopeTamperedError")

@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from .. import audit
 from ..checks import Wrong, check, expect, require
 
-HINT_PUBLIC = "lesson 05, 'GetPublicKey'"
-HINT_SIGN = "lesson 05, 'Sign and Verify'"
-HINT_DIGEST = "lesson 05, 'Raw messages against digests'"
-HINT_OFFLINE = "lesson 05, 'Verify offline'"
+HINT_PUBLIC = "lesson 05, '2. GetPublicKey: encrypt outside AWS, decrypt in KMS'"
+HINT_SIGN = "lesson 05, '4. Sign and Verify'"
+HINT_DIGEST = "lesson 05, '6. Raw messages vs digests'"
+HINT_OFFLINE = "lesson 05, '5. Verify offline'"
 SIGNING_ALGORITHMS = ("RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256", "ECDSA_SHA_256")
 
 

@@ -12,10 +12,10 @@ from botocore.exceptions import ClientError
 
 from ..checks import Wrong, check, expect, require
 
-HINT_AUTO = "lesson 06, 'Automatic rotation'"
-HINT_ON_DEMAND = "lesson 06, 'On-demand rotation'"
-HINT_SAME_ID = "lesson 06, 'The key ID and ARN stay the same'"
-HINT_ALIAS = "lesson 06, 'Manual rotation by moving an alias'"
+HINT_AUTO = "lesson 06, '1. Automatic rotation is off until you turn it on'"
+HINT_ON_DEMAND = "lesson 06, '3. On-demand rotation'"
+HINT_SAME_ID = "lesson 06, '4. Same key, every ciphertext still decrypts'"
+HINT_ALIAS = "lesson 06, '9. Manual rotation: a new key behind the same alias'"
 PERIOD = 180
 DEFAULT_PERIOD = 365  # kms-facts F1
 
