@@ -50,12 +50,6 @@ def test_not_found_shapes(kms, sb):
                                f"Alias arn:aws:kms:us-east-1:{sb.account_id}:alias/nope is not found.")
 
 
-def test_key_arn_in_another_region_runs_there(sb, kms):
-    west = sb.client("kms", region="us-west-2")
-    arn = west.create_key()["KeyMetadata"]["Arn"]
-    assert kms.describe_key(KeyId=arn)["KeyMetadata"]["Arn"] == arn
-
-
 def test_cross_account_use_by_key_arn(sb, kms):
     """A key ARN naming another account resolves to the owner's key (kms-facts B9, H8)."""
     import json
@@ -77,3 +71,19 @@ def test_cross_account_use_by_key_arn(sb, kms):
     assert blob["KeyId"] == key["Arn"]
     assert bob.decrypt(CiphertextBlob=blob["CiphertextBlob"])["Plaintext"] == b"shared"
     assert kms.decrypt(CiphertextBlob=blob["CiphertextBlob"])["Plaintext"] == b"shared"
+
+
+def test_a_key_arn_from_another_region_is_not_found():
+    from botocore.exceptions import ClientError
+
+    from kmslab import sandbox
+
+    with sandbox.start() as box:
+        arn = box.client("kms", "us-west-2").create_key()["KeyMetadata"]["Arn"]
+        try:
+            box.client("kms").encrypt(KeyId=arn, Plaintext=b"x")
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "NotFoundException"
+            assert exc.response["Error"]["Message"] == "Invalid arn us-west-2"
+        else:
+            raise AssertionError("a us-west-2 key ARN must not work against us-east-1")

@@ -84,6 +84,11 @@ def find(ref: str, account_id: str, region: str, aliases_ok: bool = True) -> Any
         if len(parts) != 6 or parts[2] != "kms" or not parts[4].isdigit():
             raise KmsError("NotFoundException", f"Invalid arn {ref}")
         owner_region, owner_account, resource = parts[3], parts[4], parts[5]
+        if owner_region != region:
+            # Keys are Regional (kms-facts B1): a Region's endpoint knows only its own keys.
+            # AWS answers "Invalid arn <region>" (seen in kubernetes-retired/kube-aws#1041
+            # and nakedible/openssl-engine-kms#1).
+            raise KmsError("NotFoundException", f"Invalid arn {owner_region}")
     elif not ref.startswith("alias/"):
         resource = f"key/{ref}"
     try:
