@@ -177,6 +177,33 @@ def test_bucket_key_is_renewed_after_its_lifetime(sb, s3, ct, key_arn):
     assert len(kms_events(ct, "GenerateDataKey")) == before + 2
 
 
+def test_dsse_kms_reports_the_key_arn_on_put_get_head(s3, kms, key_arn):
+    bucket = new_bucket(s3)
+    managed = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]["Arn"]
+    put = s3.put_object(Bucket=bucket, Key="d", Body=b"dual", ServerSideEncryption="aws:kms:dsse")
+    assert (put["ServerSideEncryption"], put.get("SSEKMSKeyId")) == ("aws:kms:dsse", managed)
+    got = s3.get_object(Bucket=bucket, Key="d")
+    assert (got["SSEKMSKeyId"], got["Body"].read()) == (managed, b"dual")
+    assert s3.head_object(Bucket=bucket, Key="d")["SSEKMSKeyId"] == managed
+    assert stored_bytes(bucket, "d") != b"dual"
+    named = s3.put_object(Bucket=bucket, Key="n", Body=b"x", ServerSideEncryption="aws:kms:dsse",
+                          SSEKMSKeyId=key_arn)
+    assert named["SSEKMSKeyId"] == key_arn
+
+
+def test_dsse_kms_never_uses_a_bucket_key(s3, ct, key_arn):
+    # kms-facts M4: bucket keys are not supported for DSSE-KMS; each object gets a data key.
+    bucket = new_bucket(s3)
+    before = len(kms_events(ct, "GenerateDataKey"))
+    for i in range(3):
+        out = s3.put_object(Bucket=bucket, Key=f"d{i}", Body=b"x", ServerSideEncryption="aws:kms:dsse",
+                            SSEKMSKeyId=key_arn, BucketKeyEnabled=True)
+        assert "BucketKeyEnabled" not in out
+    events = kms_events(ct, "GenerateDataKey")
+    assert len(events) == before + 3
+    assert events[0]["requestParameters"]["encryptionContext"] == {"aws:s3:arn": f"arn:aws:s3:::{bucket}/d2"}
+
+
 def _customer_key() -> dict:
     key = os.urandom(32)
     return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": key}

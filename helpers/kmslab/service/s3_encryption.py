@@ -24,7 +24,9 @@ in aws/aws-cli#4507) and `KMS.DisabledException`; a KMS access denial is S3's
 
 Not modelled: multipart uploads (stored as moto stores them), SSE-C over HTTP
 (AWS requires HTTPS, kms-facts M6; the local endpoint is plain HTTP), DSSE-KMS's
-second layer (treated as one SSE-KMS layer).
+second layer: a DSSE-KMS object is encrypted once, under one KMS data key (one
+GenerateDataKey), because AWS does not document how many KMS requests the two layers
+make. DSSE-KMS reports SSEKMSKeyId (aws/s3 by default) and never uses a bucket key (M4).
 """
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ from . import dispatch, resets
 from .errors import KmsError
 
 SSE_S3 = "AES256"
-SSE_KMS = ("aws:kms", "aws:kms:dsse")
+SSE_DSSE = "aws:kms:dsse"
+SSE_KMS = ("aws:kms", SSE_DSSE)
 AWS_MANAGED_S3_KEY = "alias/aws/s3"
 #: AWS: a bucket key is "used for a time-limited period" (S3 User Guide,
 #: bucket-key.html); the period is not published. The sandbox uses one hour of
@@ -299,9 +302,13 @@ def _plan(resp, bucket, headers) -> dict[str, Any]:
         except ValueError:
             raise S3Error(400, "InvalidArgument",
                           "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map") from None
+    # S3 Bucket Keys are not supported for DSSE-KMS (kms-facts M4): each DSSE-KMS object
+    # gets its own data key even when the request or the bucket default asks for one.
+    # (Whether S3 rejects such a request, and with which error, is not documented.)
+    use_bucket_key = str(bucket_key).lower() == "true" and algorithm != SSE_DSSE
     return {"kind": "aws:kms", "algorithm": algorithm,
             "key_id": key_id or AWS_MANAGED_S3_KEY,
-            "bucket_key": str(bucket_key).lower() == "true", "context": context}
+            "bucket_key": use_bucket_key, "context": context}
 
 
 def _seal(resp, bucket, key_name: str, plan: dict[str, Any], plaintext: bytes):
@@ -390,6 +397,19 @@ def _install() -> None:
         return sealed.size if sealed is not None else original_size.fget(self)
 
     FakeKey.size = property(size)
+
+    # moto reports the KMS key id only for aws:kms; S3 reports it for DSSE-KMS too
+    # (S3 API PutObject/GetObject/HeadObject: SSEKMSKeyId "if present, indicates the ID
+    # of the KMS key that was used for object encryption"; kms-facts M5).
+    original_response_dict = FakeKey.response_dict
+
+    def response_dict(self) -> dict:
+        headers = original_response_dict.fget(self)
+        if self.encryption == SSE_DSSE and self.kms_key_id is not None:
+            headers[_H_KMS_KEY] = self.kms_key_id
+        return headers
+
+    FakeKey.response_dict = property(response_dict)
 
     @_wrap(S3Backend, "create_bucket")
     def create_bucket(self, original, *args, **kwargs):
