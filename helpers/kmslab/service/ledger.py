@@ -21,13 +21,17 @@ from .ledger_rules import MOTO_MATCHES, NOT_MODELLED, RULES, outcome
 
 
 def run_probes(make_client: Callable[..., Any]) -> dict[str, str]:
-    """Every rule's observation, using `client(service, region=None)` (memoised here)."""
+    """Every rule's observation, using `client(service, region=None, access_key=None,
+    secret_key=None)` (memoised here); a probe passes keys to act as another identity."""
     made: dict[tuple, Any] = {}
 
-    def cached(service: str, region: str | None = None):
-        if (service, region) not in made:
-            made[service, region] = make_client(service, region)
-        return made[service, region]
+    def cached(service: str, region: str | None = None, access_key: str | None = None,
+               secret_key: str | None = None):
+        ident = (service, region, access_key, secret_key)
+        if ident not in made:
+            made[ident] = (make_client(service, region, access_key, secret_key) if access_key
+                           else make_client(service, region))
+        return made[ident]
 
     client = cached
     observed: dict[str, str] = {}
@@ -47,8 +51,11 @@ def run_bare() -> dict[str, Any]:
     from moto import mock_aws
 
     with mock_aws():
-        def client(service: str, region: str | None = None):
-            return boto3.client(service, region_name=region or "us-east-1")
+        def client(service: str, region: str | None = None, access_key: str | None = None,
+                   secret_key: str | None = None):
+            credentials = ({"aws_access_key_id": access_key, "aws_secret_access_key": secret_key}
+                           if access_key else {})
+            return boto3.client(service, region_name=region or "us-east-1", **credentials)
 
         observed = run_probes(client)
     from . import RULE_MODULES
@@ -59,7 +66,8 @@ def run_bare() -> dict[str, Any]:
 
 def run_sandbox(sb) -> dict[str, str]:
     """Probe a running sandbox (kmslab.sandbox.start())."""
-    return run_probes(lambda service, region=None: sb.client(service, region=region))
+    return run_probes(lambda service, region=None, access_key=None, secret_key=None: sb.client(
+        service, region=region, access_key=access_key, secret_key=secret_key))
 
 
 # -- the page --------------------------------------------------------------------------------

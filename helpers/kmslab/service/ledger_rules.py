@@ -403,6 +403,93 @@ def p_cloudtrail_failed(c):
     return json.loads(events[0]["CloudTrailEvent"]).get("errorCode", "none")
 
 
+def p_s3_policy_conditions(c):
+    b = _bucket(c)
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyUnencrypted", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{b}/*",
+         "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}},
+        {"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{b}", f"arn:aws:s3:::{b}/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    c("s3").put_bucket_policy(Bucket=b, Policy=json.dumps(policy))
+    encrypted = _s3_error(lambda: c("s3").put_object(Bucket=b, Key="e", Body=b"x",
+                                                     ServerSideEncryption="aws:kms"))
+    plain = _s3_error(lambda: c("s3").put_object(Bucket=b, Key="p", Body=b"x"))
+    return f"{encrypted},{plain}"
+
+
+def p_dsse_key_id(c):
+    b = _bucket(c)
+    out = c("s3").put_object(Bucket=b, Key="k", Body=b"x", ServerSideEncryption="aws:kms:dsse")
+    head = c("s3").head_object(Bucket=b, Key="k")
+    managed = c("kms").describe_key(KeyId="alias/aws/s3")["KeyMetadata"]["Arn"]
+    seen = {out.get("SSEKMSKeyId"), head.get("SSEKMSKeyId")}
+    return "aws/s3 ARN" if seen == {managed} else f"reported {sorted(map(str, seen))}"
+
+
+def p_ebs_disabled_key(c):
+    k = _key(c)
+    c("kms").disable_key(KeyId=k)
+    made: list[str] = []
+    result = outcome(lambda: made.append(c("ec2").create_volume(
+        AvailabilityZone="us-east-1a", Size=1, Encrypted=True, KmsKeyId=k)["VolumeId"]))
+    if not made:
+        return result
+    return c("ec2").describe_volumes(VolumeIds=made)["Volumes"][0]["State"]
+
+
+def p_ebs_share_default_key(c):
+    ec2 = c("ec2")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1, Encrypted=True)["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    return outcome(lambda: ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot, Attribute="createVolumePermission", OperationType="add",
+        UserIds=["111122223333"]))
+
+
+def p_secret_disabled_key(c):
+    k, name = _key(c), _name("kmslab-ledger-secret")
+    c("secretsmanager").create_secret(Name=name, SecretString="v", KmsKeyId=k)
+    c("kms").disable_key(KeyId=k)
+    return outcome(lambda: c("secretsmanager").get_secret_value(SecretId=name))
+
+
+def p_secret_missing_key(c):
+    return outcome(lambda: c("secretsmanager").create_secret(
+        Name=_name("kmslab-ledger-secret"), SecretString="v", KmsKeyId="alias/kmslab-no-such-key"))
+
+
+def p_grant_token(c):
+    iam, user = c("iam"), _name("kmslab-ledger-grantee")
+    grantee_arn = iam.create_user(UserName=user)["User"]["Arn"]
+    creds = iam.create_access_key(UserName=user)["AccessKey"]
+    k = _arn(c)
+    token = c("kms").create_grant(KeyId=k, GranteePrincipal=grantee_arn,
+                                  Operations=["Encrypt"])["GrantToken"]
+    grantee = c("kms", access_key=creds["AccessKeyId"], secret_key=creds["SecretAccessKey"])
+    without = outcome(lambda: grantee.encrypt(KeyId=k, Plaintext=b"x"))
+    with_token = outcome(lambda: grantee.encrypt(KeyId=k, Plaintext=b"x", GrantTokens=[token]))
+    return f"{without},{with_token}"
+
+
+def p_other_region_arn(c):
+    from botocore.exceptions import ClientError
+
+    k = _arn(c)
+    try:
+        c("kms", "eu-west-1").encrypt(KeyId=k, Plaintext=b"x")
+        return "ok"
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}"
+    except Exception as exc:
+        return f"exception:{type(exc).__name__}"
+
+
+def p_generate_random_no_length(c):
+    return outcome(lambda: c("kms").generate_random())
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -428,6 +515,9 @@ RULES: list[dict[str, Any]] = [
     R("key-arn", "Key state", "Operations accept a key ARN",
       "DisableKey/ScheduleKeyDeletion with an ARN crash (KeyError)", "accepted", "B9",
       p_arn_everywhere, "ok"),
+    R("key-arn-region", "Key state", "A key ARN from another Region is not found",
+      "NotFoundException: Key '<arn>' does not exist", "NotFoundException: Invalid arn <key's Region>",
+      "B9, B2", p_other_region_arn, "NotFoundException: Invalid arn us-east-1"),
     R("incorrect-key", "Errors and key usage", "Decrypt with the wrong KeyId",
       "AccessDeniedException", "IncorrectKeyException", "C16", p_incorrect_key, "error:IncorrectKeyException"),
     R("rsa-alg-symmetric", "Errors and key usage", "RSA algorithm on a symmetric key",
@@ -443,6 +533,9 @@ RULES: list[dict[str, Any]] = [
     R("invalid-signature", "Errors and key usage", "Verify with a bad signature",
       "returns SignatureValid False", "KMSInvalidSignatureException", "C6", p_invalid_signature,
       "error:KMSInvalidSignatureException"),
+    R("generate-random-length", "Errors and key usage", "GenerateRandom without NumberOfBytes",
+      "crashes (TypeError)", "ValidationException", "C13", p_generate_random_no_length,
+      "error:ValidationException"),
     R("rsa-size", "Real asymmetric cryptography", "RSA_2048 ciphertext is 256 bytes",
       "an AES blob (65 bytes for 1 byte of plaintext)", "256 bytes of RSAES-OAEP", "C4", p_rsa_ciphertext_size, "256"),
     R("rsa-limit", "Real asymmetric cryptography", "RSA plaintext limit (190 bytes, RSA_2048 OAEP SHA-256)",
@@ -494,6 +587,12 @@ RULES: list[dict[str, Any]] = [
     R("mrk-describe", "Multi-Region keys", "Describing a replica leaves the primary's metadata alone",
       "the primary's metadata becomes the replica's (shared dict)", "us-east-1,PRIMARY", "B2",
       p_mrk_describe_replica, "us-east-1,PRIMARY"),
+    R("grant-consistency", "Who may do what",
+      "A new grant works at once only with its grant token (grants are eventually consistent)",
+      "no authorization: the grantee encrypts with or without the token",
+      "AccessDeniedException without the token until the grant propagates (the sandbox: "
+      "GRANT_PROPAGATION_SECONDS of sandbox time), allowed with it", "H10", p_grant_token,
+      "error:AccessDeniedException,ok"),
     R("s3-missing-key", "Services that use KMS", "SSE-KMS PUT with a missing key fails",
       "stores the object", "KMS.NotFoundException", "M3, J5", p_s3_missing_key, "KMS.NotFoundException"),
     R("s3-disabled-key", "Services that use KMS", "SSE-KMS GET with a disabled key fails",
@@ -510,6 +609,19 @@ RULES: list[dict[str, Any]] = [
     R("s3-bucket-key", "Services that use KMS", "S3 Bucket Keys: one GenerateDataKey for many objects",
       "no KMS calls, no CloudTrail", "one call per bucket key lifetime", "M4, J6", p_bucket_key_calls,
       "GenerateDataKey x1"),
+    R("s3-policy-conditions", "Services that use KMS",
+      "Bucket policy conditions (s3:x-amz-server-side-encryption, aws:SecureTransport) are evaluated",
+      "a conditional Deny blocks every PutObject", "an encrypted HTTPS PUT passes, an unencrypted one "
+      "is AccessDenied", "M9, M10", p_s3_policy_conditions, "ok,AccessDenied"),
+    R("dsse-key-id", "Services that use KMS", "DSSE-KMS reports SSEKMSKeyId (aws/s3 by default)",
+      "no SSEKMSKeyId", "the key ARN on PUT, GET and HEAD", "M5, M3", p_dsse_key_id, "aws/s3 ARN"),
+    R("ebs-disabled-key", "Services that use KMS", "An encrypted volume under a disabled key fails",
+      "available (no KMS call)", "the volume's State becomes error", "I2, G4", p_ebs_disabled_key,
+      "error"),
+    R("ebs-share-aws-managed", "Services that use KMS",
+      "A snapshot encrypted under aws/ebs cannot be shared",
+      "shared", "OperationNotPermitted", "I4, D4", p_ebs_share_default_key,
+      "error:OperationNotPermitted"),
     R("ssm-hidden", "Services that use KMS", "SecureString WithDecryption=False does not reveal the value",
       "stores and returns kms:<id>:<plaintext>", "ciphertext", "N7", p_ssm_hidden, "ciphertext"),
     R("ssm-disabled", "Services that use KMS", "A disabled key blocks SecureString decryption",
@@ -517,6 +629,13 @@ RULES: list[dict[str, Any]] = [
       "error:InvalidKeyId"),
     R("ssm-missing-key", "Services that use KMS", "PutParameter with a nonexistent key is refused",
       "accepted", "InvalidKeyId", "N7", p_ssm_missing_key, "error:InvalidKeyId"),
+    R("secret-disabled-key", "Services that use KMS", "A disabled key blocks GetSecretValue",
+      "returns the value (stored in plaintext, no KMS call)",
+      "DecryptionFailure (Secrets Manager decrypts each version's data key with KMS)", "N8, G4",
+      p_secret_disabled_key, "error:DecryptionFailure"),
+    R("secret-missing-key", "Services that use KMS", "CreateSecret with a nonexistent KmsKeyId is refused",
+      "accepted", "InvalidParameterException", "N8", p_secret_missing_key,
+      "error:InvalidParameterException"),
     R("cloudtrail-records", "Audit trail",
       "CloudTrail records each KMS request (caller, key, encryption context)",
       "LookupEvents not implemented", "a record per request", "B5, N1", p_cloudtrail,
@@ -537,16 +656,34 @@ NOT_MODELLED: list[dict[str, str]] = [
      "aws": "keys in your CloudHSM cluster or an external key manager; 1,800 rps each", "facts": "N6, J4, E7"},
     {"id": "derive-shared-secret", "title": "DeriveSharedSecret (ECDH with KEY_AGREEMENT keys)",
      "aws": "returns a raw shared secret; the private key stays in KMS", "facts": "C7"},
-    {"id": "grant-consistency", "title": "Eventual consistency of grants",
-     "aws": "a new grant can take up to about five minutes everywhere; grant tokens bridge it",
-     "facts": "H10"},
     {"id": "sse-c-https", "title": "SSE-C requires HTTPS",
-     "aws": "S3 rejects SSE-C over HTTP; the local endpoint is plain HTTP, so the sandbox accepts it",
+     "aws": "S3 rejects SSE-C over HTTP; the local endpoint is plain HTTP, so the sandbox accepts "
+            "SSE-C there",
      "facts": "M6"},
     {"id": "s3-multipart-sse", "title": "SSE-KMS and SSE-C for multipart uploads",
      "aws": "each part is encrypted; the sandbox stores multipart objects as moto does", "facts": "M3"},
     {"id": "dsse-kms", "title": "DSSE-KMS's second encryption layer",
-     "aws": "two layers of encryption; the sandbox applies one", "facts": "M5"},
+     "aws": "two layers of encryption; the sandbox applies one, under one KMS data key (AWS does "
+            "not document how many KMS requests the two layers make)", "facts": "M5"},
+    {"id": "dsse-bucket-key-error", "title": "DSSE-KMS with BucketKeyEnabled",
+     "aws": "bucket keys are not supported for DSSE-KMS; the sandbox ignores the request for one. "
+            "Whether S3 rejects it, and with which error, is not documented", "facts": "M4"},
+    {"id": "mrk-replica-creating", "title": "A new multi-Region replica is Creating at first",
+     "aws": "ReplicateKey returns the replica in KeyState Creating for a few seconds; the sandbox's "
+            "replica is Enabled at once", "facts": "B2, G5"},
+    {"id": "ebs-grants", "title": "Grants that EBS creates for attached volumes",
+     "aws": "EBS creates a grant per attached volume (counted against 50,000 grants per key); the "
+            "sandbox calls KMS for volumes but creates no grants", "facts": "H10, J7"},
+    {"id": "secret-key-change", "title": "Secrets Manager re-encryption when the key changes",
+     "aws": "UpdateSecret with a new KmsKeyId re-encrypts the AWSCURRENT, AWSPENDING and AWSPREVIOUS "
+            "versions; in the sandbox each version keeps the key it was encrypted under, and replica "
+            "secrets are not re-encrypted under a replica-Region key", "facts": "N8"},
+    {"id": "iam-advanced", "title": "Session policies, permissions boundaries and SCPs",
+     "aws": "they can limit what an identity-based or key policy allows; the sandbox evaluates key "
+            "policies, IAM identity policies and grants only", "facts": "H2, H8"},
+    {"id": "service-quotas-api", "title": "The Service Quotas API",
+     "aws": "KMS request quotas are viewed and raised through Service Quotas; the sandbox's quotas "
+            "are set in code (kmslab.service.quotas)", "facts": "J1, J6"},
     {"id": "cloudtrail-delivery", "title": "CloudTrail trails, S3 log delivery and delay",
      "aws": "events reach the event history within minutes and trails deliver log files to S3; "
             "the sandbox serves KMS events from LookupEvents at once and records no other service",
