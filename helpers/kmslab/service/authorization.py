@@ -15,7 +15,6 @@ looked at; the stage raises AccessDeniedException from that same Decision, and
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any
 

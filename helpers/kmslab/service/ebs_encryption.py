@@ -32,9 +32,9 @@ snapshots public.
 from __future__ import annotations
 
 import base64
-import functools
 
 from . import dispatch, keys
+from .patching import wrap
 from .errors import KmsError
 
 DEFAULT_ALIAS = "alias/aws/ebs"
@@ -123,20 +123,6 @@ def _shared_snapshot(account: str, region: str, snapshot_id: str):
     return None
 
 
-def _wrap(cls, name: str):
-    original = getattr(cls, name)
-
-    def decorate(fn):
-        @functools.wraps(original)
-        def wrapper(self, *args, **kwargs):
-            return fn(self, original, *args, **kwargs)
-
-        setattr(cls, name, wrapper)
-        return fn
-
-    return decorate
-
-
 def _install() -> None:
     from moto.core.responses import ActionResult
     from moto.ec2.exceptions import EC2ClientError, InvalidSnapshotIdError
@@ -166,13 +152,13 @@ def _install() -> None:
 
     EBSBackend._create_default_encryption_key = default_encryption_key
 
-    @_wrap(EBSBackend, "modify_ebs_default_kms_key_id")
+    @wrap(EBSBackend, "modify_ebs_default_kms_key_id")
     def modify_default(self, original, kms_key_id):
         arn = original(self, kms_key_id)
         self.kmslab_default_key = arn if kms_key_id else None
         return arn
 
-    @_wrap(ElasticBlockStore, "create_volume")
+    @wrap(ElasticBlockStore, "create_volume")
     def create_volume(self, original):
         backend = self.ec2_backend
         snapshot_id = self._get_param("SnapshotId")
@@ -187,7 +173,7 @@ def _install() -> None:
             _seal(self, volume, self.region, key_id, source=snapshot)
         return result
 
-    @_wrap(ElasticBlockStore, "create_snapshot")
+    @wrap(ElasticBlockStore, "create_snapshot")
     def create_snapshot(self, original):
         result = original(self)
         snapshot = _newest(self.ec2_backend.snapshots)
@@ -198,7 +184,7 @@ def _install() -> None:
             snapshot.kmslab_context = getattr(volume, "kmslab_context", None)
         return result
 
-    @_wrap(ElasticBlockStore, "copy_snapshot")
+    @wrap(ElasticBlockStore, "copy_snapshot")
     def copy_snapshot(self, original):
         source_id, source_region = self._get_param("SourceSnapshotId"), self._get_param("SourceRegion")
         from moto.ec2.models import ec2_backends
@@ -222,7 +208,7 @@ def _install() -> None:
             _seal(self, copy, self.region, self._get_param("KmsKeyId"), source=source)
         return result
 
-    @_wrap(ElasticBlockStore, "modify_snapshot_attribute")
+    @wrap(ElasticBlockStore, "modify_snapshot_attribute")
     def modify_snapshot_attribute(self, original):
         snapshot = self.ec2_backend.get_snapshot(self._get_param("SnapshotId"))
         sharing = self._get_param("OperationType") == "add" and (

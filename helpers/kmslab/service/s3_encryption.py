@@ -31,7 +31,6 @@ make. DSSE-KMS reports SSEKMSKeyId (aws/s3 by default) and never uses a bucket k
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
@@ -46,6 +45,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .. import clock
 from . import dispatch, resets
+from .patching import wrap
 from .errors import KmsError
 
 SSE_S3 = "AES256"
@@ -355,21 +355,6 @@ def _plaintext(resp, bucket, fake_key, headers, copy_source: bool = False) -> by
 
 # -- the wrapped moto handlers -------------------------------------------------------------
 
-def _wrap(cls, name: str):
-    original = getattr(cls, name)
-
-    def decorate(fn):
-        @functools.wraps(original)
-        def wrapper(self, *args, **kwargs):
-            return fn(self, original, *args, **kwargs)
-
-        wrapper._kmslab_original = original
-        setattr(cls, name, wrapper)
-        return fn
-
-    return decorate
-
-
 def _fix_headers(headers: dict, fake_key, drop_length: bool = True) -> None:
     for name in (_H_SSE, _H_KMS_KEY, _H_BUCKET_KEY):
         headers.pop(name, None)
@@ -411,14 +396,14 @@ def _install() -> None:
 
     FakeKey.response_dict = property(response_dict)
 
-    @_wrap(S3Backend, "create_bucket")
+    @wrap(S3Backend, "create_bucket")
     def create_bucket(self, original, *args, **kwargs):
         bucket = original(self, *args, **kwargs)
         bucket.encryption = default_encryption()   # kms-facts M1
         bucket._kmslab_blocked = list(DEFAULT_BLOCKED)
         return bucket
 
-    @_wrap(S3Backend, "put_bucket_encryption")
+    @wrap(S3Backend, "put_bucket_encryption")
     def put_bucket_encryption(self, original, bucket_name, encryption):
         bucket = self.get_bucket(bucket_name)
         rule = encryption.get("Rule") or {}
@@ -428,7 +413,7 @@ def _install() -> None:
             rule["BlockedEncryptionTypes"] = {"EncryptionType": _blocked(bucket)}
         return original(self, bucket_name, encryption)
 
-    @_wrap(S3Backend, "delete_bucket_encryption")
+    @wrap(S3Backend, "delete_bucket_encryption")
     def delete_bucket_encryption(self, original, bucket_name):
         # "resets the default encryption for the bucket as SSE-S3" (S3 API DeleteBucketEncryption)
         bucket = self.get_bucket(bucket_name)
@@ -437,11 +422,9 @@ def _install() -> None:
         bucket.encryption = default_encryption()
         bucket.encryption["Rule"]["BlockedEncryptionTypes"] = {"EncryptionType": blocked}
 
-    @_wrap(S3Response, "get_bucket_encryption")
+    @wrap(S3Response, "get_bucket_encryption")
     def get_bucket_encryption(self, original):
-        from moto.core.common_types import TYPE_RESPONSE  # noqa: F401
         from moto.core.responses import ActionResult
-        from moto.core.utils import str_to_rfc_1123_datetime  # noqa: F401
 
         encryption = self.backend.get_bucket_encryption(self.bucket_name)
         if not encryption:
@@ -457,7 +440,7 @@ def _install() -> None:
         return self.serialized(ActionResult(
             {"ServerSideEncryptionConfiguration": {"Rules": [result_rule]}}))
 
-    @_wrap(S3Response, "put_object")
+    @wrap(S3Response, "put_object")
     def put_object(self, original):
         bucket = self.backend.get_bucket(self.bucket_name)
         key_name = self.parse_key_name()
@@ -472,13 +455,13 @@ def _install() -> None:
         _fix_headers(headers, fake_key)
         return status, headers, body
 
-    @_wrap(S3Response, "_get_key")
+    @wrap(S3Response, "_get_key")
     def _get_key(self, original, *args, **kwargs):
         key, not_modified = original(self, *args, **kwargs)
         self._kmslab_key = key
         return key, not_modified
 
-    @_wrap(S3Response, "get_object")
+    @wrap(S3Response, "get_object")
     def get_object(self, original):
         self._kmslab_key = None
         status, headers, body = original(self)
@@ -498,7 +481,7 @@ def _install() -> None:
             body = plaintext
         return status, headers, body
 
-    @_wrap(S3Response, "head_object")
+    @wrap(S3Response, "head_object")
     def head_object(self, original, bucket_name, query, key_name, headers):
         version_id = query.get("versionId", [None])[0]
         try:
@@ -524,7 +507,7 @@ def _install() -> None:
             out_headers.update(_customer_headers(sealed))
         return status, out_headers, body
 
-    @_wrap(S3Response, "copy_object")
+    @wrap(S3Response, "copy_object")
     def copy_object(self, original):
         # S3 decrypts the source (KMS Decrypt, or the copy-source SSE-C key) and
         # encrypts the copy as the request or the destination bucket asks.

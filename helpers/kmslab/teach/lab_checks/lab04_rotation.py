@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..checks import Wrong, check, expect, require
+from ..checks import Wrong, check, expect
 
 HINT_AUTO = "lesson 06, '1. Automatic rotation is off until you turn it on'"
 HINT_ON_DEMAND = "lesson 06, '3. On-demand rotation'"
