@@ -144,3 +144,28 @@ def test_clock_freezes_and_advances():
         c.advance(-1)
     c.run()
     assert not c.frozen and c.now() >= t0
+
+
+def test_real_aws_mode_tags_what_lessons_create(monkeypatch):
+    """In a real account, CreateKey and friends carry created-by=kmslab (checked with
+    botocore's Stubber, so nothing is sent anywhere)."""
+    from botocore.stub import Stubber
+
+    monkeypatch.setenv(sandbox.REAL_AWS_SWITCH, "1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEONLY")      # never sent: Stubber answers
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example")
+    monkeypatch.setattr(sandbox, "_caller_account", lambda region: "111122223333")
+    box = sandbox.start("aws", confirm=lambda text: "111122223333")
+    kms = box.client("kms")
+    with Stubber(kms) as stub:
+        stub.add_response("create_key", {"KeyMetadata": {"KeyId": "k"}}, {
+            "Description": "lesson", "Tags": [{"TagKey": "created-by", "TagValue": "kmslab"}]})
+        stub.add_response("create_key", {"KeyMetadata": {"KeyId": "k"}}, {
+            "Tags": [{"TagKey": "team", "TagValue": "a"},
+                     {"TagKey": "created-by", "TagValue": "kmslab"}]})
+        kms.create_key(Description="lesson")
+        kms.create_key(Tags=[{"TagKey": "team", "TagValue": "a"}])
+        stub.assert_no_pending_responses()
+    with sandbox.start() as mock:  # the mock sandbox adds nothing
+        key = mock.client("kms").create_key()["KeyMetadata"]["KeyId"]
+        assert mock.client("kms").list_resource_tags(KeyId=key)["Tags"] == []

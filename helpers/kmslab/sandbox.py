@@ -92,7 +92,10 @@ class Sandbox:
             kwargs["config"] = config
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
-        return session.client(service, **kwargs)
+        client = session.client(service, **kwargs)
+        if self.mode == "aws":
+            _tag_what_lessons_create(client)
+        return client
 
     # -- lifecycle --------------------------------------------------------------
     def reset(self) -> None:
@@ -226,6 +229,33 @@ def _host_of(url: str) -> str:
     from urllib.parse import urlparse
 
     return urlparse(url).hostname or ""
+
+
+# Operations that create billed resources, and how each takes tags. In a real account every
+# one of them is tagged created-by=kmslab, so a learner can find and remove what lessons made.
+_TAGGED_CREATES = {
+    ("kms", "CreateKey"): ("Tags", "TagKey", "TagValue"),
+    ("kms", "ReplicateKey"): ("Tags", "TagKey", "TagValue"),
+    ("secretsmanager", "CreateSecret"): ("Tags", "Key", "Value"),
+    ("ssm", "PutParameter"): ("Tags", "Key", "Value"),
+}
+
+
+def _tag_what_lessons_create(client: Any) -> None:
+    service = client.meta.service_model.service_name
+
+    def add_tag(params: dict, model: Any, **_: Any) -> None:
+        shape = _TAGGED_CREATES.get((service, model.name))
+        if shape is None:
+            return
+        field, key, value = shape
+        if service == "ssm" and params.get("Overwrite"):
+            return  # SSM refuses Tags together with Overwrite
+        tags = params.setdefault(field, [])
+        if not any(t.get(key) == TAGS[0]["TagKey"] for t in tags):
+            tags.append({key: TAGS[0]["TagKey"], value: TAGS[0]["TagValue"]})
+
+    client.meta.events.register("provide-client-params", add_tag)
 
 
 def _caller_account(region: str) -> str:
