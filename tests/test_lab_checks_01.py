@@ -111,3 +111,44 @@ def test_eavesdropper_wrong_capture(demo):
 
 def test_choices_cover_the_truth():
     assert set(RIGHT_TLS12) < set(OBSERVABLES)
+
+
+def _optional(ca):
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    return ctx
+
+
+@pytest.mark.parametrize("build, part, words", [
+    (lambda d: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER), "context", "server-side context"),
+    (lambda d: ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=d.certs.ca_cert), "context",
+     "server-side context"),
+    (lambda d: _optional(d.certs.ca_cert), "certificate verification", "CERT_REQUIRED"),
+    (lambda d: ssl.create_default_context(cafile=d.certs.server_cert), "trust store", "demo.certs.ca_cert"),
+    (lambda d: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), "trust store", "demo.certs.ca_cert"),
+], ids=["server context", "Purpose.CLIENT_AUTH", "CERT_OPTIONAL", "server cert as CA", "no CA loaded"])
+def test_trust_more_wrong_answers(demo, build, part, words):
+    fb = check_trusts_ca(demo, build(demo))
+    assert fb.status == WRONG and fb.part == part and words in fb.message, fb.text
+
+
+def test_trust_a_client_context_built_by_hand_passes(demo):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(demo.certs.ca_cert)
+    assert check_trusts_ca(demo, ctx).status == OK
+
+
+@pytest.mark.parametrize("answer, words", [
+    ((RIGHT_TLS12 - {"server name"}) | {"SNI"}, "you mean 'server name'"),
+    ((RIGHT_TLS12 - {"server certificate"}) | {"certificate"}, "you mean 'server certificate'"),
+    ((RIGHT_TLS12 - {"ip addresses and ports"}) | {"IP addresses"}, "you mean 'ip addresses and ports'"),
+])
+def test_eavesdropper_synonyms_name_the_choice(seen12, answer, words):
+    fb = check_eavesdropper_view(seen12, answer)
+    assert fb.status == WRONG and fb.part == "visible" and words in fb.message, fb.text
+
+
+def test_eavesdropper_client_answer_instead_of_capture(demo):
+    answer = tls.fetch(demo.https.port, demo.certs.ca_cert, max_version="TLSv1.2")
+    fb = check_eavesdropper_view(answer, RIGHT_TLS12)
+    assert fb.status == WRONG and fb.part == "seen" and "spy.observe" in fb.message and "client" in fb.message

@@ -46,9 +46,14 @@ def check_trusts_ca(demo: Any, context: Any) -> str:
     expect(isinstance(context, ssl.SSLContext), "context",
            f"context is a {type(context).__name__}, not an ssl.SSLContext "
            "(build one with ssl.create_default_context(cafile=...))")
+    expect(context.protocol != ssl.PROTOCOL_TLS_SERVER, "context",
+           "this is a server-side context (PROTOCOL_TLS_SERVER, or Purpose.CLIENT_AUTH): a client needs "
+           "ssl.create_default_context(cafile=...) or ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)")
+    expect(context.verify_mode != ssl.CERT_NONE, "certificate verification",
+           "verify_mode is CERT_NONE: this client would accept any certificate, Mallory's included", HINT_MITM)
     expect(context.verify_mode == ssl.CERT_REQUIRED, "certificate verification",
-           f"verify_mode is {context.verify_mode.name}: this client would accept any certificate, "
-           "Mallory's included", HINT_MITM)
+           f"verify_mode is {context.verify_mode.name}: say what you mean, ssl.CERT_REQUIRED (the default of "
+           "create_default_context)", HINT_MITM)
     expect(context.check_hostname, "host name check",
            "check_hostname is False: any certificate from a trusted CA would do, for any site", HINT_VERIFY)
     try:
@@ -70,6 +75,17 @@ def check_trusts_ca(demo: Any, context: Any) -> str:
         raise Wrong("man in the middle", "your client accepted Mallory's certificate: trust only the lab's "
                     "CA, not the attacker's CA file", HINT_MITM)
     return "connects to the real server and refuses Mallory and wrong host names"
+
+
+# Words learners use for a choice, mapped to the choice's name in OBSERVABLES.
+_SYNONYMS = {
+    "sni": "server name", "hostname": "server name", "host name": "server name", "domain": "server name",
+    "version": "tls version", "protocol version": "tls version", "cipher": "cipher suite",
+    "sizes": "record sizes", "lengths": "record sizes", "packet sizes": "record sizes",
+    "ip addresses": "ip addresses and ports", "ports": "ip addresses and ports", "ip": "ip addresses and ports",
+    "certificate": "server certificate", "path": "url path", "url": "url path", "headers": "http headers",
+    "body": "page content", "content": "page content", "card number": "the secret", "secret": "the secret",
+}
 
 
 def _truth(seen: Any) -> dict[str, bool]:
@@ -102,8 +118,11 @@ _VISIBLE_WHY = {
 @check("Task 2: what the eavesdropper still sees", hint=HINT_SPY)
 def check_eavesdropper_view(seen: Any, visible: Any) -> str:
     require(seen, "seen")
+    expect(not isinstance(seen, tls.Answer), "seen",
+           "that is what the client got back (tls.fetch's answer); the eavesdropper's view is "
+           "spy.observe(tls.SECRET) on the tls.Relay you fetched through")
     expect(hasattr(seen, "protocol") and hasattr(seen, "server_name"), "seen",
-           f"seen is a {type(seen).__name__}: use the result of spy.observe(tls.SECRET)")
+           f"seen is of type {type(seen).__name__}: use the result of spy.observe(tls.SECRET)")
     expect(seen.protocol == "TLS", "seen", "the relay saw plain HTTP: fetch over HTTPS with tls.fetch")
     expect(seen.version == "TLSv1.2", "seen",
            f"the relay saw {seen.version}: fetch with max_version='TLSv1.2' as the task asks")
@@ -112,6 +131,9 @@ def check_eavesdropper_view(seen: Any, visible: Any) -> str:
            f"visible is a {type(visible).__name__}: make it a set of strings from OBSERVABLES")
     answer = {str(item).strip().lower() for item in visible}
     unknown = sorted(answer - set(OBSERVABLES))
+    for word in unknown:
+        if word in _SYNONYMS:
+            raise Wrong("visible", f"{word!r} is not among the choices: you mean {_SYNONYMS[word]!r}")
     expect(not unknown, "visible", f"{unknown} not among the choices: pick from {list(OBSERVABLES)}")
     truth = _truth(seen)
     for item in OBSERVABLES:  # one fixed order, so the first mistake reported is stable
