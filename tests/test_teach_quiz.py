@@ -161,3 +161,10 @@ def test_every_question_is_in_lesson_11_with_an_answer_cell():
     text = (ROOT / "notebooks" / quiz.REVIEW_LESSON).read_text()
     for q in BANK:
         assert f'quiz.ask(\\"{q.id}\\", \\"\\")' in text, q.id
+
+
+def test_links_use_the_heading_id_jupyterlab_renders():
+    """A heading's id is its rendered text (no inline-code backticks), spaces turned into dashes."""
+    q = quiz.by_id("access-01", BANK)
+    assert "`" in q.section
+    assert q.link.endswith("(07_key_policies_iam_grants.ipynb#2.-What-arn:aws:iam::ACCOUNT:root-really-means)")

@@ -80,8 +80,11 @@ class Question:
 
     @property
     def link(self) -> str:
-        """A markdown link to the lesson section (JupyterLab heading anchors)."""
-        anchor = self.section.replace(" ", "-")
+        """A markdown link to the lesson section (JupyterLab heading anchors).
+
+        JupyterLab (and nbconvert) make a heading's id from its rendered text with spaces
+        turned into dashes, so inline-code backticks are not part of it."""
+        anchor = self.section.replace("`", "").replace(" ", "-")
         return f"[{self.lesson[:-6]} › {self.section}]({self.lesson}#{anchor})"
 
 

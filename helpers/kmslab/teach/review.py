@@ -41,7 +41,8 @@ LESSONS = """## 1. The suite on one page
 | 10 KMS in AWS services | SSE-S3 by default since 2023; SSE-KMS, Bucket Keys (up to 99% fewer calls), DSSE-KMS, SSE-C (HTTPS, blocked by default since April 2026). SecureString (`aws/ssm`), Secrets Manager (`aws/secretsmanager`). |"""
 
 # kms-facts: E1-E5 (prices), F1/F2/J7 (rotation), J1/J3 (quotas), J7 (resources), C5/C13 (sizes),
-# G1 (deletion), H6 (policy size), H10 (grant tokens), K2/K3 (retries).
+# G1 (deletion), H6 (policy size), H10 (grant tokens), K1-K3 (retries; the installed botocore 1.44
+# defaults to standard, K1 describes 1.43).
 NUMBERS = """### Numbers to know
 
 | what | number | older notes say |
@@ -60,7 +61,7 @@ NUMBERS = """### Numbers to know
 | key policy size | 32 KB (32,768 bytes) | — |
 | grants per key / grant tokens per request | 50,000 / 10 | — |
 | customer managed keys per Region / aliases per key | 100,000 / 50 | — |
-| botocore attempts: legacy / standard | 5 / 3 (standard caps backoff at 20 s) | — |"""
+| botocore retry mode, total attempts | standard (the default in botocore 1.44, installed here): 3, backoff capped at 20 s; legacy: 5 | "legacy is the default" (true up to botocore 1.43) |"""
 
 COVERAGE = """## 2. Coverage: topics, lessons, labs and questions
 
