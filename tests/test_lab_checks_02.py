@@ -213,3 +213,54 @@ def test_tamper_wrong_answers(env, sealed):
     broken.write_text(sealed.read_text()[:-3])
     fb = check_tamper_detected(kms, sealed, broken, json.JSONDecodeError("x", "y", 0))
     assert fb.status == WRONG and fb.part == "file format"
+
+
+# --- more wrong answers, found by working through the starter ---
+
+def test_file_fields_in_hex_are_named(env):
+    kms, key_id, folder, report = env
+    dk = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256")
+    nonce = os.urandom(12)
+    path = folder / "hex.enc"
+    path.write_text(json.dumps({"encrypted_data_key": dk["CiphertextBlob"].hex(), "nonce": nonce.hex(),
+                                "ciphertext": AESGCM(dk["Plaintext"]).encrypt(nonce, CONTENT, None).hex()}))
+    fb = check_envelope_file(kms, path, report, CONTENT)
+    assert fb.status == WRONG and fb.part == "file format" and "looks like hex" in fb.message, fb.text
+
+
+def test_file_with_a_16_byte_nonce(env):
+    kms, key_id, folder, report = env
+    dk = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256")
+    nonce = os.urandom(16)                      # AESGCM accepts it; the lab's format is 12 bytes
+    path = folder / "nonce16.enc"
+    path.write_text(json.dumps({"encrypted_data_key": b64(dk["CiphertextBlob"]), "nonce": b64(nonce),
+                                "ciphertext": b64(AESGCM(dk["Plaintext"]).encrypt(nonce, CONTENT, None))}))
+    fb = check_envelope_file(kms, path, report, CONTENT)
+    assert fb.status == WRONG and fb.part == "nonce" and "16 bytes" in fb.message, fb.text
+
+
+def test_context_as_aes_gcm_associated_data_is_not_a_kms_binding(env):
+    kms, key_id, folder, _ = env
+    bound = seal(kms, key_id, folder / "aad-not-kms.enc", aad=b"finance")
+    fb = check_context_bound(kms, bound, CONTEXT)
+    assert fb.status == WRONG and fb.part == "binding" and "EncryptionContext=context" in fb.message, fb.text
+
+
+def test_context_as_list_of_pairs(env):
+    kms, key_id, folder, _ = env
+    bound = seal(kms, key_id, folder / "pairs.enc", context=CONTEXT)
+    fb = check_context_bound(kms, bound, [("department", "finance")])
+    assert fb.status == WRONG and fb.part == "context" and "dict" in fb.message, fb.text
+
+
+def test_tamper_unchanged_copy_says_so_even_without_an_error(env, sealed):
+    """decrypt_file succeeded on the unchanged copy, so `error` is still None: the file is the mistake."""
+    kms, _, folder, _ = env
+    same = folder / "t-same-none.enc"
+    same.write_text(sealed.read_text())
+    fb = check_tamper_detected(kms, sealed, same, None)
+    assert fb.status == WRONG and fb.part == "tampered" and "unchanged" in fb.message, fb.text
+    good = _tamper(sealed, folder / "t-good-none.enc")
+    assert check_tamper_detected(kms, sealed, good, None).status == TODO
+    fb = check_tamper_detected(kms, sealed, good, InvalidTag)        # the class, not the exception
+    assert fb.status == WRONG and fb.part == "error" and "exception object" in fb.message, fb.text

@@ -151,3 +151,54 @@ def test_a_verifier_that_raises_on_tampering_counts_as_rejecting(env):
 
     signature = sign(kms, keys["ecc"], hashlib.sha256(release.read_bytes()).digest(), "ECDSA_SHA_256")
     assert check_release_signature(box, keys["ecc"], "ECDSA_SHA_256", release, signature, strict).status == OK
+
+
+# --- more wrong answers, found by working through the starter ---
+
+def test_encrypt_more_wrong_answers(env):
+    import base64
+    _, kms, keys, _ = env
+    pub = public(kms, keys["rsa"])
+    mixed = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA256(), label=None)
+    cases = [
+        (pub.encrypt(MESSAGE, OAEP256), "base64", "ciphertext", "base64 text"),
+        (pub.encrypt(MESSAGE, mixed), None, "padding", "both the hash and MGF1"),
+        (kms.encrypt(KeyId=keys["rsa"], Plaintext=MESSAGE, EncryptionAlgorithm="RSAES_OAEP_SHA_256"), None,
+         "ciphertext", "dict"),
+    ]
+    for blob, form, part, words in cases:
+        blob = base64.b64encode(blob) if form == "base64" else blob
+        fb = check_public_key_encryption(kms, keys["rsa"], blob, MESSAGE)
+        assert fb.status == WRONG and fb.part == part and words in fb.message, (part, fb.text)
+
+
+def test_sign_more_wrong_answers(env):
+    box, kms, keys, release = env
+    digest = hashlib.sha256(release.read_bytes()).digest()
+    sig = sign(kms, keys["ecc"], digest, "ECDSA_SHA_256")
+    pub = public(kms, keys["ecc"])
+
+    def hashes_twice(path, signature):        # ECDSA(SHA256()) without Prehashed hashes the digest again
+        try:
+            pub.verify(signature, hashlib.sha256(path.read_bytes()).digest(), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            return False
+        return True
+
+    def raises(path, signature):              # the same mistake, not caught
+        pub.verify(signature, hashlib.sha256(path.read_bytes()).digest(), ec.ECDSA(hashes.SHA256()))
+        return True
+
+    def swapped(signature, path):             # arguments in the wrong order
+        return hashes_twice(path, signature)
+
+    cases = [
+        ("ECDSA_SHA_256", hashes_twice, "verify_offline", "returned False", "Prehashed"),
+        ("ECDSA_SHA_256", raises, "verify_offline", "raised InvalidSignature", "Prehashed"),
+        ("ECDSA_SHA_256", swapped, "verify_offline", "verify_offline(path, signature) raised", "Error"),
+        ("ecdsa_sha_256", hashes_twice, "algorithm", "as KMS spells it", "'ECDSA_SHA_256'"),
+    ]
+    for algorithm, verifier, part, words, more in cases:
+        fb = check_release_signature(box, keys["ecc"], algorithm, release, sig, verifier)
+        assert fb.status == WRONG and fb.part == part and words in fb.message and more in fb.message, fb.text
+        assert "Traceback" not in fb.text

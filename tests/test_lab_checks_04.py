@@ -145,3 +145,35 @@ def test_alias_wrong_answers(kms, rsa_key):
     third = new_key(kms)
     fb = case("alias/lab04-f", lambda old, new: kms.update_alias(AliasName="alias/lab04-f", TargetKeyId=third))
     assert fb.part == "alias" and "not new_key_id" in fb.message
+
+
+# --- more wrong answers, found by working through the starter ---
+
+def test_rotation_checks_name_an_alias_given_as_key_id(kms):
+    key = new_key(kms)
+    kms.create_alias(AliasName="alias/lab04-rotating", TargetKeyId=key)
+    kms.enable_key_rotation(KeyId=key, RotationPeriodInDays=180)
+    kms.rotate_key_on_demand(KeyId=key)
+    for fb in (check_rotation_period(kms, "alias/lab04-rotating"), check_on_demand(kms, "alias/lab04-rotating")):
+        assert fb.status == WRONG and fb.part == "key_id" and "is an alias" in fb.message, fb.text
+    assert check_rotation_period(kms, key).status == OK
+
+
+@pytest.mark.parametrize("days, words", [(179, "179 days"), (181, "181 days"), (90, "90 days")])
+def test_rotation_period_off_by_one(kms, days, words):
+    key = new_key(kms)
+    kms.enable_key_rotation(KeyId=key, RotationPeriodInDays=days)
+    fb = check_rotation_period(kms, key)
+    assert fb.status == WRONG and fb.part == "period" and words in fb.message and "180" in fb.message, fb.text
+
+
+def test_recovered_in_the_wrong_form(kms):
+    key = new_key(kms)
+    old = kms.encrypt(KeyId=key, Plaintext=NOTE)["CiphertextBlob"]
+    kms.rotate_key_on_demand(KeyId=key)
+    fb = check_old_ciphertext(kms, key, old, NOTE, kms.decrypt(CiphertextBlob=old))
+    assert fb.status == WRONG and fb.part == "recovered" and "response['Plaintext']" in fb.message, fb.text
+    fb = check_old_ciphertext(kms, key, old, NOTE, NOTE.decode())
+    assert fb.status == WRONG and fb.part == "recovered" and "str" in fb.message, fb.text
+    fb = check_old_ciphertext(kms, key, old, NOTE, kms.encrypt(KeyId=key, Plaintext=NOTE)["CiphertextBlob"])
+    assert fb.status == WRONG and fb.part == "recovered" and "Plaintext" in fb.message, fb.text

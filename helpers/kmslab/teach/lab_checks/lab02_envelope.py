@@ -29,6 +29,7 @@ HINT_GCM = "lesson 03, '3. What SYMMETRIC_DEFAULT is: AES-256-GCM'"
 FIELDS = ("encrypted_data_key", "nonce", "ciphertext")
 # Exceptions that mean "authentication failed": cryptography's, and the envelope helper's (lesson 04).
 AUTH_FAILURES = ("InvalidTag", "EnvelopeTamperedError")
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def read_sealed(path: Any) -> dict[str, bytes]:
@@ -43,6 +44,9 @@ def read_sealed(path: Any) -> dict[str, bytes]:
     expect(not missing, "file format", f"missing field(s) {missing}; the format is {list(FIELDS)}")
     fields = {}
     for name in FIELDS:
+        value = doc[name]
+        expect(not (isinstance(value, str) and len(value) >= 24 and all(c in _HEX for c in value)), "file format",
+               f"{name} looks like hex; the format asks for base64 text: base64.b64encode(b).decode()")
         try:
             fields[name] = base64.b64decode(doc[name], validate=True)
         except (binascii.Error, TypeError, ValueError):
@@ -88,8 +92,9 @@ def check_envelope_file(kms: Any, sealed: Any, original: Any, recovered: Any) ->
     except ClientError as error:
         code = error.response["Error"]["Code"]
         if code == "InvalidCiphertextException":
-            raise Wrong("encrypted_data_key", "KMS cannot decrypt it without an encryption context: store "
-                        "GenerateDataKey's CiphertextBlob, and leave the context out in this task") from None
+            raise Wrong("encrypted_data_key", "KMS cannot decrypt it (InvalidCiphertextException): store "
+                        "GenerateDataKey's CiphertextBlob, and leave the encryption context out in this task"
+                        ) from None
         raise
     data_key = answer["Plaintext"]
     leak = _key_leaks(data_key, raw)
@@ -152,13 +157,9 @@ def _is_auth_failure(error: BaseException) -> bool:
     return False
 
 
-@check("Task 3: tampering is detected", hint=HINT_GCM)
-def check_tamper_detected(kms: Any, sealed: Any, tampered: Any, error: Any) -> str:
+def _tamper_detected(kms: Any, sealed: Any, tampered: Any, error: Any) -> str:
     original = read_sealed(_sealed_file(sealed, "sealed"))
     changed = read_sealed(_sealed_file(tampered, "tampered"))
-    require(error, "error")
-    expect(isinstance(error, BaseException), "error",
-           f"error is a {type(error).__name__}; keep the exception object itself (except Exception as e: error = e)")
     expect(changed["encrypted_data_key"] == original["encrypted_data_key"], "what you changed",
            "you changed the encrypted data key, so KMS refused it; leave it and flip a byte of the ciphertext")
     expect(changed["nonce"] == original["nonce"], "what you changed",
@@ -166,6 +167,9 @@ def check_tamper_detected(kms: Any, sealed: Any, tampered: Any, error: Any) -> s
     diff = sum(a != b for a, b in zip(changed["ciphertext"], original["ciphertext"]))
     diff += abs(len(changed["ciphertext"]) - len(original["ciphertext"]))
     expect(diff > 0, "tampered", "the ciphertext is unchanged: flip one byte of it (e.g. XOR with 0x01)")
+    require(error, "error")  # after the file checks: an unchanged copy decrypts, so error stays None
+    expect(isinstance(error, BaseException), "error",
+           f"error is a {type(error).__name__}; keep the exception object itself (except Exception as e: error = e)")
     data_key = kms.decrypt(CiphertextBlob=original["encrypted_data_key"])["Plaintext"]
     try:
         AESGCM(data_key).decrypt(changed["nonce"], changed["ciphertext"], None)
@@ -177,3 +181,8 @@ def check_tamper_detected(kms: Any, sealed: Any, tampered: Any, error: Any) -> s
            f"{type(error).__name__} is not an authentication failure: decrypting the tampered file with "
            "AES-GCM raises cryptography's InvalidTag (did your change break the JSON or base64 instead?)")
     return f"{type(error).__name__}: AES-GCM's tag caught {diff} changed byte(s), and no plaintext came out"
+
+
+# `error` stays None when decrypt_file did not raise (an unchanged copy): look at the files first.
+_tamper_detected.accepts_unfinished = True  # type: ignore[attr-defined]
+check_tamper_detected = check("Task 3: tampering is detected", hint=HINT_GCM)(_tamper_detected)

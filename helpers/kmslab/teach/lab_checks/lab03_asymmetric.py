@@ -6,6 +6,8 @@ as a partner holding only the public key would.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import tempfile
 import weakref
@@ -24,6 +26,8 @@ HINT_PUBLIC = "lesson 05, '2. GetPublicKey: encrypt outside AWS, decrypt in KMS'
 HINT_SIGN = "lesson 05, '4. Sign and Verify'"
 HINT_DIGEST = "lesson 05, '6. Raw messages vs digests'"
 HINT_OFFLINE = "lesson 05, '5. Verify offline'"
+_PREHASHED = ("Verifying a digest needs utils.Prehashed(hashes.SHA256()) (ec.ECDSA(hashes.SHA256()) alone would "
+              "hash the digest again); RSASSA_PSS also needs salt_length=32")
 SIGNING_ALGORITHMS = ("RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256", "ECDSA_SHA_256")
 
 
@@ -56,6 +60,8 @@ def check_public_key_encryption(kms: Any, rsa_key_id: Any, ciphertext: Any, mess
            "create it with KeyUsage='ENCRYPT_DECRYPT'")
     expect(isinstance(ciphertext, bytes), "ciphertext", f"ciphertext is a {type(ciphertext).__name__}, not bytes")
     size = int(spec.split("_")[1]) // 8
+    expect(not _is_base64_of(ciphertext, size), "ciphertext",
+           f"that is base64 text of a {size}-byte ciphertext: give KMS the raw bytes")
     expect(len(ciphertext) == size, "ciphertext",
            f"{len(ciphertext)} bytes; an {spec} ciphertext is exactly {size} bytes (was it made with this key?)")
     plaintext = _decrypts(kms, rsa_key_id, ciphertext, "RSAES_OAEP_SHA_256")
@@ -68,6 +74,13 @@ def check_public_key_encryption(kms: Any, rsa_key_id: Any, ciphertext: Any, mess
                     "encryption)")
     expect(plaintext == message, "plaintext", "KMS decrypted it, but not to `message`")
     return f"KMS decrypted your {len(ciphertext)}-byte ciphertext back to the message (RSAES_OAEP_SHA_256)"
+
+
+def _is_base64_of(blob: bytes, size: int) -> bool:
+    try:
+        return len(base64.b64decode(blob, validate=True)) == size
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _public_key(kms: Any, key_id: str):
@@ -119,6 +132,9 @@ def check_release_signature(sb: Any, signing_key_id: Any, algorithm: Any, releas
     meta = _describe(kms, signing_key_id, "signing_key_id")
     expect(meta["KeyUsage"] == "SIGN_VERIFY", "key usage",
            f"the key's usage is {meta['KeyUsage']}; signing needs a key created with KeyUsage='SIGN_VERIFY'")
+    expect(not (isinstance(algorithm, str) and algorithm.upper() in SIGNING_ALGORITHMS
+                and algorithm not in SIGNING_ALGORITHMS), "algorithm",
+           f"{algorithm!r}: write the name as KMS spells it, {str(algorithm).upper()!r}", HINT_SIGN)
     expect(algorithm in SIGNING_ALGORITHMS, "algorithm",
            f"{algorithm!r}: use a SHA-256 algorithm, one of {list(SIGNING_ALGORITHMS)}", HINT_SIGN)
     expect(algorithm in meta.get("SigningAlgorithms", []), "algorithm",
@@ -137,8 +153,16 @@ def check_release_signature(sb: Any, signing_key_id: Any, algorithm: Any, releas
     expect(callable(verify_offline), "verify_offline", "make it a function verify_offline(path, signature)")
     cloudtrail = _client(sb, "cloudtrail")
     before = _verify_events(cloudtrail)
-    accepted = verify_offline(Path(release), signature)
-    expect(accepted, "verify_offline", f"returned {accepted!r} for the real release and its signature", HINT_OFFLINE)
+    try:
+        accepted = verify_offline(Path(release), signature)
+    except InvalidSignature:
+        raise Wrong("verify_offline", "raised InvalidSignature for the real release and its signature. "
+                    + _PREHASHED, HINT_OFFLINE) from None
+    except Exception as error:  # the learner's function: say what it did, not a traceback
+        raise Wrong("verify_offline", f"verify_offline(path, signature) raised {type(error).__name__}: {error}",
+                    HINT_OFFLINE) from None
+    expect(accepted, "verify_offline", f"returned {accepted!r} for the real release and its signature. "
+           + _PREHASHED, HINT_OFFLINE)
     expect(_verify_events(cloudtrail) == before, "verify_offline",
            "it called KMS Verify: verify offline with the public key and cryptography", HINT_OFFLINE)
     with tempfile.TemporaryDirectory(prefix="lab03-") as scratch:

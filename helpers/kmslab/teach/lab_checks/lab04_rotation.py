@@ -28,6 +28,13 @@ def _meta(kms: Any, key_id: Any, name: str = "key_id") -> dict:
         raise Wrong(name, f"KMS does not know {key_id!r} ({error.response['Error']['Code']})") from None
 
 
+def _not_an_alias(key_id: Any, name: str = "key_id") -> None:
+    """The rotation operations take a key ID or key ARN, never an alias (unlike Encrypt or DescribeKey)."""
+    expect(not (isinstance(key_id, str) and (key_id.startswith("alias/") or ":alias/" in key_id)), name,
+           f"{key_id!r} is an alias: EnableKeyRotation, RotateKeyOnDemand and ListKeyRotations take a key ID or "
+           "key ARN; use the key's KeyId")
+
+
 def _symmetric(meta: dict, hint: str) -> None:
     expect(meta["KeySpec"] == "SYMMETRIC_DEFAULT", "key spec",
            f"the key is {meta['KeySpec']}: asymmetric and HMAC keys never rotate automatically or on "
@@ -37,6 +44,7 @@ def _symmetric(meta: dict, hint: str) -> None:
 @check("Task 1: automatic rotation every 180 days", hint=HINT_AUTO)
 def check_rotation_period(kms: Any, key_id: Any) -> str:
     meta = _meta(kms, key_id)
+    _not_an_alias(key_id)
     _symmetric(meta, HINT_AUTO)
     status = kms.get_key_rotation_status(KeyId=key_id)
     expect(status["KeyRotationEnabled"], "rotation", "automatic rotation is off (the default): call EnableKeyRotation")
@@ -54,6 +62,7 @@ def _rotations(kms: Any, key_id: str) -> list[dict]:
 @check("Task 2: an on-demand rotation", hint=HINT_ON_DEMAND)
 def check_on_demand(kms: Any, key_id: Any) -> str:
     meta = _meta(kms, key_id)
+    _not_an_alias(key_id)
     _symmetric(meta, HINT_ON_DEMAND)
     kinds = [r["RotationType"] for r in _rotations(kms, key_id)]
     expect("ON_DEMAND" in kinds, "rotation history",
@@ -65,6 +74,7 @@ def check_on_demand(kms: Any, key_id: Any) -> str:
 @check("Task 3: an old ciphertext still decrypts", hint=HINT_SAME_ID)
 def check_old_ciphertext(kms: Any, key_id: Any, old_ciphertext: Any, note: Any, recovered: Any) -> str:
     meta = _meta(kms, key_id)
+    _not_an_alias(key_id)
     expect(isinstance(old_ciphertext, bytes), "old_ciphertext",
            f"old_ciphertext is a {type(old_ciphertext).__name__}; keep Encrypt's CiphertextBlob (bytes)")
     try:
@@ -79,6 +89,10 @@ def check_old_ciphertext(kms: Any, key_id: Any, old_ciphertext: Any, note: Any, 
     expect(answer.get("KeyMaterialId") != current, "timing",
            "this ciphertext uses the current key material, so it was made after the rotation: encrypt "
            "`note` before rotating")
+    expect(not isinstance(recovered, dict), "recovered",
+           "recovered is Decrypt's whole response: keep response['Plaintext']")
+    expect(not isinstance(recovered, str), "recovered",
+           "recovered is a str: keep Decrypt's Plaintext as it comes, bytes")
     expect(recovered == note, "recovered",
            "decrypt old_ciphertext with kms.decrypt and keep its Plaintext in `recovered`")
     return f"made before the rotation, decrypted with the older of {len(rotations) + 1} key materials"
