@@ -172,3 +172,41 @@ def test_partner_blocked_by_the_key_policy(world):
     fb = lab.check_partner_access(sb, people, key_arn, changed(people, 3, drop=True), right_iam(key_arn))
     assert fb.status == WRONG and fb.part == "key policy (task 1)"
     assert "does not let account B in" in fb.message
+
+
+# -- more wrong answers, found by working through the starter ------------------------------------
+def test_partner_iam_with_a_principal(world):
+    """Identity-based policies have no Principal: IAM refuses one (moto's IAM alone would accept it)."""
+    sb, people, key_arn = world
+    iam = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                   "Action": "kms:Decrypt", "Resource": key_arn}]}
+    fb = lab.check_partner_access(sb, people, key_arn, right_policy(people), iam)
+    assert fb.status == WRONG and fb.part == "partner IAM policy" and "no Principal" in fb.message, fb.text
+
+
+def test_partner_iam_resource_as_key_id(world):
+    sb, people, key_arn = world
+    fb = lab.check_partner_access(sb, people, key_arn, right_policy(people), right_iam(key_arn.split("/")[-1]))
+    assert fb.status == WRONG and fb.part == "partner IAM policy" and "ARN format" in fb.message, fb.text
+
+
+def test_key_policy_in_the_wrong_form(world):
+    sb, people, _ = world
+    fb = lab.check_key_policy(sb, people, right_policy(people)["Statement"])     # the statements only
+    assert fb.status == WRONG and fb.part == "key policy" and "is a list" in fb.message, fb.text
+    fb = lab.check_key_policy(sb, people, changed(people, 1, Principal=people.key_admin.principal))
+    assert fb.status == WRONG and "Principal must be" in fb.message, fb.text
+
+
+@pytest.mark.parametrize("index, fields, expected", [
+    (2, {"Condition": {"StringEquals": {"kms:EncryptionContext:tenant": "Blue"}}},
+     ["app cannot encrypt with {'tenant': 'blue'} — should be allowed",
+      "app cannot generate a data key with {'tenant': 'blue'} — should be allowed"]),
+    (2, {"Condition": {"StringEquals": {"kms:EncryptionContextKeys": "tenant"}}},
+     ["app can encrypt with {'tenant': 'green'} — should be denied"]),
+    (2, {"Action": "kms:Encrypt"}, ["app cannot generate a data key with {'tenant': 'blue'} — should be allowed"]),
+    (1, {"Action": ["kms:Describe*", "kms:Get*"]}, ["key administrator cannot enable rotation — should be allowed"]),
+], ids=["value case", "keys not values", "Encrypt only", "admin reads only"])
+def test_near_misses_name_each_case(world, index, fields, expected):
+    sb, people, _ = world
+    assert wrong_lines(lab.check_key_policy(sb, people, changed(people, index, **fields))) == expected

@@ -179,6 +179,14 @@ def _partner_user(sb, people, iam_policy: Any) -> Any:
     made as the cast does: through the account's OrganizationAccountAccessRole)."""
     expect(isinstance(iam_policy, dict), "partner IAM policy",
            f"partner_iam_policy is a {type(iam_policy).__name__}: write it as a Python dict")
+    statements = iam_policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    # IAM refuses a Principal in an identity-based policy ("Policy document should not specify a
+    # principal"); moto's IAM accepts it, so say it here. AWS: IAM User Guide, "AWS JSON policy
+    # elements: Principal" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html)
+    expect(not any(isinstance(st, dict) and ("Principal" in st or "NotPrincipal" in st) for st in statements),
+           "partner IAM policy", "an IAM policy attached to a user has no Principal (the user it is attached to "
+           "is the principal); IAM refuses it: \"Policy document should not specify a principal\"", HINT_CROSS)
     creds = sb.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{people.second_account}:role/OrganizationAccountAccessRole",
         RoleSessionName="lab05")["Credentials"]
