@@ -154,3 +154,42 @@ def test_caching_under_another_key(world):
 def test_caching_todo(world):
     sb, key_arn = world
     assert lab.check_caching(sb, key_arn, ...).status == TODO
+
+
+# -- more wrong answers, found by working through the starter ---------------------------------------
+def test_retry_max_attempts_off_by_one_is_explained(world):
+    sb, key_arn = world
+    fb = lab.check_retry_config(sb, key_arn, Config(retries={"mode": "standard", "max_attempts": 10}))
+    assert fb.status == WRONG and fb.part == "attempts", fb.text
+    assert "11 attempts per request" in fb.message and "max_attempts=10 counts retries" in fb.message
+
+
+def test_retry_a_client_instead_of_its_config(world):
+    sb, key_arn = world
+    client = sb.client("kms", config=Config(retries={"mode": "standard", "total_max_attempts": 5}))
+    fb = lab.check_retry_config(sb, key_arn, client)
+    assert fb.status == WRONG and fb.part == "retry_config" and "boto3 client" in fb.message, fb.text
+
+
+@pytest.mark.parametrize("backoff, part, words", [
+    (lambda n: random.uniform(0, min(20000, 100 * 2 ** n)), "units", "not milliseconds"),
+    (lambda attempt, base, cap: random.uniform(0, min(cap, base * 2 ** attempt)), "backoff", "one argument"),
+    (lambda n: None, "backoff", "backoff(1) returned None"),
+    (lambda n: random.uniform(0, min(20, 0.1 * 2 ** (n - 1))), "upper bound", "backoff(1) reached"),
+], ids=["milliseconds", "three parameters", "returns None", "attempt - 1"])
+def test_backoff_more_wrong(backoff, part, words):
+    fb = lab.check_backoff(backoff)
+    assert fb.status == WRONG and fb.part == part and words in fb.message, fb.text
+    assert "Traceback" not in fb.text
+
+
+def test_backoff_with_default_parameters_passes():
+    assert lab.check_backoff(lambda attempt, base=0.1, cap=20: random.uniform(0, min(cap, base * 2 ** attempt))).ok
+
+
+def test_caching_off_by_one_threshold_and_a_bare_cache(world, provider):
+    sb, key_arn = world
+    fb = lab.check_caching(sb, key_arn, caching(provider, 51))
+    assert fb.status == WRONG and fb.part == "security threshold" and "51 messages" in fb.message, fb.text
+    fb = lab.check_caching(sb, key_arn, aws_encryption_sdk.LocalCryptoMaterialsCache(capacity=10))
+    assert fb.status == WRONG and fb.part == "materials manager" and "LocalCryptoMaterialsCache" in fb.message

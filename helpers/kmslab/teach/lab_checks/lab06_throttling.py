@@ -18,7 +18,7 @@ from ..checks import Wrong, check, expect, require
 
 HINT_RETRIES = "lesson 09, '3. botocore retries it for you, in three modes'"
 HINT_BACKOFF = "lesson 09, '4. The backoff laboratory: why jitter'"
-HINT_CACHING = "lesson 09, '5. Mitigations, measured', Data key caching (and lesson 04, '4. ... AWS Encryption SDK')"
+HINT_CACHING = "lesson 09, '5. Mitigations, measured', Data key caching (and lesson 04, '4. The same job with the AWS Encryption SDK')"
 
 #: The burst: BURST GenerateDataKey requests offered at OFFERED_RATE per second, against a
 #: symmetric quota scaled down to QUOTA per second (the documented one is 100,000/s in us-east-1, J1).
@@ -54,6 +54,8 @@ def replay_burst(sb, key_arn: str, config: Any) -> retries.Replay:
 def check_retry_config(sb: Any, key_arn: Any, retry_config: Any) -> str:
     from botocore.config import Config
 
+    expect(not hasattr(retry_config, "meta"), "retry_config",
+           "that is a boto3 client: give the Config itself (the check builds its own client with it)")
     expect(isinstance(retry_config, Config), "retry_config",
            f"retry_config is a {type(retry_config).__name__}: build a botocore.config.Config(retries={{...}})")
     mode, attempts = total_attempts(retry_config)
@@ -63,7 +65,10 @@ def check_retry_config(sb: Any, key_arn: Any, retry_config: Any) -> str:
            + ": choose 'standard' or 'adaptive'")
     expect(attempts <= MAX_TOTAL_ATTEMPTS, "attempts",
            f"{attempts} attempts per request: at most {MAX_TOTAL_ATTEMPTS}; a client that retries for minutes "
-           "hides an outage from its callers")
+           "hides an outage from its callers"
+           + (f" (max_attempts={attempts - 1} counts retries, so {attempts} attempts: use total_max_attempts, "
+              "kms-facts K5)" if "max_attempts" in (retry_config.retries or {})
+              and "total_max_attempts" not in (retry_config.retries or {}) else ""))
     result = replay_burst(sb, key_arn, retry_config)
     if result.failed:
         raise Wrong("attempts", f"{result.failed} of {BURST} requests still failed with ThrottlingException after "
@@ -76,7 +81,11 @@ def check_retry_config(sb: Any, key_arn: Any, retry_config: Any) -> str:
 
 # -- task 2 ------------------------------------------------------------------------------------
 def _samples(backoff: Any, attempt: int, n: int = 200) -> list[float]:
-    return [float(backoff(attempt)) for _ in range(n)]
+    values = [backoff(attempt) for _ in range(n)]
+    odd = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float))]
+    expect(not odd, "backoff", f"backoff({attempt}) returned {odd[0] if odd else 0!r}: return the wait in seconds, "
+           "a number")
+    return [float(v) for v in values]
 
 
 @check("Task 2: a backoff with full jitter", hint=HINT_BACKOFF)
@@ -86,8 +95,15 @@ def check_backoff(backoff: Any) -> str:
     random.seed(6)  # the learner's jitter most likely uses the global random: same samples every run
     try:
         samples = {n: _samples(backoff, n) for n in range(1, 16)}
+    except (TypeError, ValueError) as error:  # wrong signature, or not a number
+        raise Wrong("backoff", f"backoff(attempt) raised {type(error).__name__}: {error}; the check calls it with "
+                    "one argument, the attempt number, and expects a number of seconds") from None
     finally:
         random.setstate(state)
+    first_bound = min(CAP, BASE * 2)
+    expect(not 500 <= max(samples[1]) / first_bound <= 1001, "units",
+           f"backoff(1) reached {max(samples[1]):.3g}, about 1000 times {first_bound:g} s: return seconds, "
+           "not milliseconds")
     for n, values in samples.items():
         expect(min(values) >= 0, "backoff", f"backoff({n}) returned {min(values):g}: a wait is never negative")
         expect(max(values) <= CAP + 1e-9, "cap", f"backoff({n}) returned {max(values):g} s: cap it at {CAP:g} s "
