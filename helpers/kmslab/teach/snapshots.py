@@ -4,6 +4,7 @@ Talks to the sandbox only through boto3 clients."""
 from __future__ import annotations
 
 import json
+import re
 
 from . import cast as _cast
 
@@ -39,7 +40,10 @@ def describe(ec2, snapshot_id: str) -> str:
     s = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]
     line = f"owner {s['OwnerId']}  state {s['State']:9}  encrypted {s['Encrypted']}  key {short_key(s.get('KmsKeyId'))}"
     if s.get("StateMessage"):
-        line += f"\n  StateMessage: {s['StateMessage'][:150]}"
+        # Key ARNs in the message shortened (…) like the key column, rather than cutting the text.
+        message = re.sub(r"arn:aws:kms:[^\s']+", lambda m: f"arn:aws:kms:{short_key(m.group(0))}…",
+                         s["StateMessage"])
+        line += f"\n  StateMessage: {message}"
     return line
 
 
