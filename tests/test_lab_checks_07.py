@@ -197,3 +197,49 @@ def export_for_partner(data_key, in_path, out_path):
 '''
     m = load(fixed_code() + python_export)
     assert lab.check_openssl(m["export_for_partner"]).status == OK
+
+
+# -- more half-fixes, found by working through the starter ---------------------------------------------
+def test_alias_name_instead_of_an_arn_names_new_data_key(sb):
+    """kms_for reads the Region from the ARN: a bare alias name breaks it (IndexError), said in one line."""
+    m = load(fixed_code(), (ARN_LINE, 'ORDERS_KEY_ARN = "alias/orders"'))
+    for fb in (lab.check_context(m["new_data_key"], m["open_key"]), lab.check_region(sb, m["new_data_key"]),
+               lab.check_no_key_in_logs(m["new_data_key"])):
+        assert fb.status == WRONG and fb.part == "new_data_key" and "IndexError" in fb.message, fb.text
+        assert "full ARN" in fb.message and "Traceback" not in fb.text
+
+
+def test_client_moved_but_not_the_key(sb):
+    """The client now runs in us-east-1 but the ARN still names eu-west-1: KMS refuses the ARN."""
+    m = load(lab.original_source(), ('return kms_client(arn.split(":")[3])', 'return kms_client("us-east-1")'))
+    fb = lab.check_region(sb, m["new_data_key"])
+    assert fb.status == WRONG and fb.part == "key Region" and "Invalid arn eu-west-1" in fb.message, fb.text
+
+
+def test_logging_the_whole_response(sb):
+    m = load(fixed_code(), (LOG_LINE, '    log.info("GenerateDataKey said %s", resp)'))
+    fb = lab.check_no_key_in_logs(m["new_data_key"])
+    assert fb.status == WRONG and fb.part == "logged key" and "(bytes repr)" in fb.message, fb.text
+
+
+def test_nonce_drawn_once_for_all_records(sb):
+    m = load(fixed_code(), ("    nonce = os.urandom(12)                          # 1. a fresh nonce for every record",
+                            "    nonce = ONE_NONCE"), ("ORDERS_KEY_ARN =", "ONE_NONCE = os.urandom(12)\nORDERS_KEY_ARN ="))
+    fb = lab.check_nonce(m["seal"])
+    assert fb.status == WRONG and fb.part == "nonce reuse", fb.text
+
+
+KEY_ARGS = '"-K", data_key.hex(), "-iv", iv.hex(),'
+
+
+@pytest.mark.parametrize("args, part, words", [
+    ('"-K", data_key.hex(),', "export_for_partner", "iv undefined"),
+    ('"-K", base64.b64encode(data_key).decode(), "-iv", iv.hex(),', "export_for_partner", "openssl exited"),
+    ('"-K", data_key, "-iv", iv.hex(),', "export_for_partner", "ValueError"),
+    ('"-pbkdf2", "-k", data_key.hex(),', "openssl -k", "derived its key from a password"),
+], ids=["no -iv", "key in base64", "raw key bytes", "-k with the hex key"])
+def test_openssl_half_fixes(sb, args, part, words):
+    m = load(fixed_code(), (KEY_ARGS, args))
+    fb = lab.check_openssl(m["export_for_partner"])
+    assert fb.status == WRONG and fb.part == part and words in fb.message, fb.text
+    assert "Traceback" not in fb.text

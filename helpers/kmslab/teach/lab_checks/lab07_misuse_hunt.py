@@ -14,6 +14,7 @@ import base64
 import contextlib
 import io
 import logging
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -62,8 +63,30 @@ def _last_data_key_event() -> dict[str, Any]:
     return events[-1]
 
 
+def _failure(exc: Exception) -> str:
+    """One line for an exception from the learner's code: an AWS error code and message, or the exception."""
+    if isinstance(exc, ClientError):
+        return f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}"
+    if isinstance(exc, subprocess.CalledProcessError):
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        first = next((line.strip() for line in err.splitlines() if line.strip()), "")
+        return f"openssl exited with status {exc.returncode}" + (f" ({first})" if first else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _data_key(new_data_key: Any, tenant: str) -> tuple[bytes, bytes]:
-    got = new_data_key(tenant)
+    try:
+        got = new_data_key(tenant)
+    except ClientError as exc:
+        if "Invalid arn" in exc.response["Error"]["Message"]:
+            raise Wrong("key Region", f"new_data_key({tenant!r}) failed: {_failure(exc)}. A KMS client in one "
+                        "Region cannot use a key ARN from another: keys are Regional; use the orders key in the "
+                        "app's Region", HINT_REGION) from None
+        raise Wrong("new_data_key", f"new_data_key({tenant!r}) failed: {_failure(exc)}") from None
+    except Exception as exc:  # the learner's code: name the function, never a traceback
+        extra = (" (kms_for reads the Region from the 4th field of an ARN: is ORDERS_KEY_ARN still a full ARN?)"
+                 if isinstance(exc, IndexError) else "")
+        raise Wrong("new_data_key", f"new_data_key({tenant!r}) raised {_failure(exc)}{extra}") from None
     expect(isinstance(got, tuple) and len(got) == 2 and all(isinstance(v, bytes) for v in got), "new_data_key",
            "new_data_key must still return (plaintext key, encrypted key), two bytes objects")
     return got
@@ -196,14 +219,19 @@ def check_openssl(export_for_partner: Any) -> str:
         source.write_bytes(content)
         outputs = []
         for name in ("export-1.bin", "export-2.bin"):
-            export_for_partner(TEST_KEY, str(source), str(Path(folder, name)))
-            outputs.append(Path(folder, name).read_bytes())
+            try:
+                export_for_partner(TEST_KEY, str(source), str(Path(folder, name)))
+                outputs.append(Path(folder, name).read_bytes())
+            except Exception as exc:  # the learner's code (or openssl): say what failed, no traceback
+                raise Wrong("export_for_partner", f"it failed: {_failure(exc)}. openssl enc takes the key and IV "
+                            "as hex text: -K data_key.hex() -iv iv.hex()") from None
     first = outputs[0]
     expect(b"Salted__" not in first[:24], "openssl -k",   # with or without an IV written in front
-           "the file holds openssl's 'Salted__' header: openssl derived its key from a password. With -k, the text "
-           "'fileb://data_key.bin' itself is the password (fileb:// means something only to the AWS CLI), so "
-           "anyone who reads the code can decrypt, and the partner, who uses the data key, cannot. Pass the key "
-           "with -K <key hex> and an IV with -iv <iv hex>, or encrypt in Python")
+           "the file holds openssl's 'Salted__' header: openssl derived its key from a password (-k or -pass), "
+           "whatever text it was given, so the partner, who uses the data key itself, cannot decrypt. In the "
+           "original, the text 'fileb://data_key.bin' itself was the password (fileb:// means something only to "
+           "the AWS CLI), so anyone who reads the code could decrypt. Pass the key with -K <key hex> and an IV "
+           "with -iv <iv hex>, or encrypt in Python")
     expect(_partner_job(TEST_KEY, first) == content, "file format",
            "the partner's job cannot decrypt it: it expects the 16-byte IV, then AES-256-CBC under the data key "
            "(openssl enc -aes-256-cbc -K <key hex> -iv <iv hex>), and the IV written in front of the ciphertext")
