@@ -31,10 +31,18 @@ BASE, CAP = 0.1, 20.0
 MESSAGES, BUDGET, MAX_MESSAGES_PER_KEY = 100, 5, 50
 
 
+def botocore_default_mode() -> str:
+    """The mode botocore uses when none is set: 'legacy' up to 1.43, 'standard' in 1.44 (kms-facts K1);
+    AWS_RETRY_MODE or the config file can change it, so ask botocore."""
+    import botocore.session
+
+    return botocore.session.get_session().get_config_variable("retry_mode") or "legacy"
+
+
 def total_attempts(config: Any) -> tuple[str, int]:
     """(mode, total attempts per request) for a botocore Config, as botocore reads it (K1, K2, K3, K5)."""
     options = dict(getattr(config, "retries", None) or {})
-    mode = options.get("mode", "legacy")
+    mode = options.get("mode") or botocore_default_mode()
     if "total_max_attempts" in options:
         return mode, int(options["total_max_attempts"])
     if "max_attempts" in options:  # counts retries in Config (K5)
@@ -58,11 +66,13 @@ def check_retry_config(sb: Any, key_arn: Any, retry_config: Any) -> str:
            "that is a boto3 client: give the Config itself (the check builds its own client with it)")
     expect(isinstance(retry_config, Config), "retry_config",
            f"retry_config is a {type(retry_config).__name__}: build a botocore.config.Config(retries={{...}})")
+    import botocore
+
     mode, attempts = total_attempts(retry_config)
-    expect(mode in ("standard", "adaptive"), "retry mode",
-           f"the mode is {mode!r}" + ("" if "mode" in (retry_config.retries or {})
-                                      else " (botocore's default when none is set, kms-facts K1)")
-           + ": choose 'standard' or 'adaptive'")
+    expect("mode" in (retry_config.retries or {}), "retry mode",
+           f"no mode set, so it depends on the botocore version: this one ({botocore.__version__}) would use "
+           f"{mode!r}, botocore up to 1.43 'legacy' (kms-facts K1); name it: 'standard' or 'adaptive'")
+    expect(mode in ("standard", "adaptive"), "retry mode", f"the mode is {mode!r}: choose 'standard' or 'adaptive'")
     expect(attempts <= MAX_TOTAL_ATTEMPTS, "attempts",
            f"{attempts} attempts per request: at most {MAX_TOTAL_ATTEMPTS}; a client that retries for minutes "
            "hides an outage from its callers"
