@@ -9,9 +9,11 @@ would against a real account.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 COLUMNS = ("eventName", "caller", "key", "context", "errorCode")
+_KEY_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|mrk-[0-9a-f]{32}")
 
 
 def lookup(cloudtrail, event_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -50,7 +52,10 @@ def key(record: dict[str, Any]) -> str:
         arn = resource.get("ARN") or ""
         if ":key/" in arn:
             return arn.split(":key/")[1][:8]
-    return str((record.get("requestParameters") or {}).get("keyId", "-"))
+    # A failed request may name no resource: show the name it used, shortened the same way if it is a key id or ARN.
+    named = str((record.get("requestParameters") or {}).get("keyId", "-"))
+    key_id = named.split(":key/")[1] if ":key/" in named else named
+    return key_id[:8] if _KEY_ID.fullmatch(key_id) else named
 
 
 def context(record: dict[str, Any]) -> str:
