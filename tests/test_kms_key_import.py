@@ -79,7 +79,13 @@ def test_new_key_material_then_rotate_on_demand(kms):
     assert error_code(kms.rotate_key_on_demand, KeyId=key["KeyId"])[0] == "KMSInvalidStateException"
     second = import_into(kms, key["KeyId"], os.urandom(32), ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
     assert second != first
+    def states():
+        listed = kms.list_key_rotations(KeyId=key["KeyId"], IncludeKeyMaterial="ALL_KEY_MATERIAL")
+        return [(r["KeyMaterialId"], r["KeyMaterialState"]) for r in listed["Rotations"]]
+    assert states() == [(first, "CURRENT"), (second, "PENDING_ROTATION")]
+    assert kms.list_key_rotations(KeyId=key["KeyId"])["Rotations"] == []  # ROTATIONS_ONLY
     kms.rotate_key_on_demand(KeyId=key["KeyId"])
+    assert states() == [(first, "NON_CURRENT"), (second, "CURRENT")]
     new = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"new")["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=new)["KeyMaterialId"] == second
     assert kms.decrypt(CiphertextBlob=old)["KeyMaterialId"] == first

@@ -152,25 +152,37 @@ def rotate_key_on_demand(call: dispatch.KmsCall) -> dict:
     return {"KeyId": key.arn}
 
 
+def _rotation_entry(key, m: symmetric.Material, state: str) -> dict:
+    entry = {"KeyId": key.arn, "KeyMaterialId": m.id, "KeyMaterialState": state}
+    if m.rotation_type:
+        entry.update({"RotationDate": epoch(m.rotation_date), "RotationType": m.rotation_type})
+    if m.imported:
+        entry.update({"ImportState": "IMPORTED", "ExpirationModel": m.expiration_model})
+        if m.valid_to:
+            entry["ValidTo"] = epoch(m.valid_to)
+        if m.description:
+            entry["KeyMaterialDescription"] = m.description
+    return entry
+
+
 @dispatch.operation("ListKeyRotations")
 def list_key_rotations(call: dispatch.KmsCall) -> dict:
+    """Completed rotations (the default, ROTATIONS_ONLY), or with IncludeKeyMaterial=
+    ALL_KEY_MATERIAL every material: the original one, each rotation's, and imported
+    material waiting for RotateKeyOnDemand as PENDING_ROTATION (kms-facts F3, F6)."""
     key = call.notes["key"]
     if key.key_spec != "SYMMETRIC_DEFAULT":
         raise _unsupported(key, f"key spec {key.key_spec} does not support key rotation.")
     current = symmetric.current_material(key)
-    entries = []
-    for r in rotations(key):
-        m = r["material"]
-        entry = {"KeyId": key.arn, "KeyMaterialId": m.id, "RotationDate": epoch(r["date"]),
-                 "RotationType": r["type"],
-                 "KeyMaterialState": "CURRENT" if m is current else "NON_CURRENT"}
-        if m.imported:
-            entry.update({"ImportState": "IMPORTED", "ExpirationModel": m.expiration_model})
-            if m.valid_to:
-                entry["ValidTo"] = epoch(m.valid_to)
-            if m.description:
-                entry["KeyMaterialDescription"] = m.description
-        entries.append(entry)
+    if call.params.get("IncludeKeyMaterial") == "ALL_KEY_MATERIAL":
+        listed = [(m, "CURRENT" if m is current else "NON_CURRENT") for m in symmetric.materials(key)]
+        pending = getattr(key, "kmslab_pending_material", None)
+        if pending is not None:
+            listed.append((pending, "PENDING_ROTATION"))
+    else:
+        listed = [(r["material"], "CURRENT" if r["material"] is current else "NON_CURRENT")
+                  for r in rotations(key)]
+    entries = [_rotation_entry(key, m, state) for m, state in listed]
     start = int(call.params.get("Marker") or 0)
     limit = int(call.params.get("Limit") or 100)
     page = entries[start:start + limit]
