@@ -1,22 +1,8 @@
-"""Shared fixtures for the KMS core tests: one in-process sandbox per test module."""
+"""Helpers shared by the KMS core tests (the fixtures are in conftest.py)."""
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-
-from kmslab import sandbox
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
-def kms(sb):
-    return sb.client("kms")
 
 
 def error_code(call, *args, **kwargs) -> tuple[str, str]:

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from kmslab import sandbox, service
 from kmslab.server import LocalEndpoint
-from kmslab.service import dispatch
 
 service.install()
 

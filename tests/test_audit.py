@@ -7,26 +7,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
 from kmslab.server import LocalEndpoint
 from kmslab.teach import audit as teach_audit
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
-def kms(sb):
-    return sb.client("kms")
-
-
-@pytest.fixture(scope="module")
-def ct(sb):
-    return sb.client("cloudtrail")
 
 
 @pytest.fixture(scope="module")

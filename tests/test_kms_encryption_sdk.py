@@ -5,7 +5,6 @@ import pytest
 from aws_encryption_sdk.key_providers.kms import (MRKAwareStrictAwsKmsMasterKeyProvider,
                                                   StrictAwsKmsMasterKeyProvider)
 
-from kms_helpers import kms, sb  # noqa: F401
 
 
 @pytest.fixture(scope="module")

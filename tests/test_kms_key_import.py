@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 
-from kms_helpers import error_code, kms, sb  # noqa: F401
+from kms_helpers import error_code
 
 HASHES = {"SHA_1": hashes.SHA1, "SHA_256": hashes.SHA256}
 

@@ -1,7 +1,7 @@
 """Every KeyId form AWS accepts resolves to the key (kms-facts B9); moto raised KeyError on ARNs."""
 import pytest
 
-from kms_helpers import error_code, kms, sb  # noqa: F401
+from kms_helpers import error_code
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Key usage and key spec rules (kms-facts C3, C4, C9, C15, C16)."""
 import pytest
 
-from kms_helpers import error_code, kms, sb  # noqa: F401
+from kms_helpers import error_code
 
 
 @pytest.fixture(scope="module")

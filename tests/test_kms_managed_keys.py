@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from kms_helpers import error_code, kms, sb  # noqa: F401
+from kms_helpers import error_code
 
 
 @pytest.fixture(scope="module")

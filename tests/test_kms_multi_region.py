@@ -1,7 +1,7 @@
 """Multi-Region keys share material and nothing else (kms-facts B2)."""
 import pytest
 
-from kms_helpers import error_code, kms, sb  # noqa: F401
+from kms_helpers import error_code
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from kms_helpers import error_code, kms, sb  # noqa: F401
+from kms_helpers import error_code
 
 
 def test_rotation_period_and_next_date(sb, kms):

@@ -1,7 +1,7 @@
 """Symmetric ciphertext: AES-256-GCM with the encryption context bound as AAD (kms-facts C2, N1, C5)."""
 import pytest
 
-from kms_helpers import error_code, kms, sb  # noqa: F401
+from kms_helpers import error_code
 
 
 @pytest.fixture(scope="module")

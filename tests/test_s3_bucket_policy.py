@@ -11,7 +11,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
 from kmslab.server import LocalEndpoint
 
 _count = iter(range(10_000))
@@ -59,18 +58,6 @@ def error_of(call) -> tuple[int, str]:
         call()
     err = info.value.response
     return err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"]
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
-def s3(sb):
-    return sb.client("s3")
 
 
 @pytest.fixture(scope="module")

@@ -17,28 +17,6 @@ REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
-def s3(sb):
-    return sb.client("s3")
-
-
-@pytest.fixture(scope="module")
-def kms(sb):
-    return sb.client("kms")
-
-
-@pytest.fixture(scope="module")
-def ct(sb):
-    return sb.client("cloudtrail")
-
-
-@pytest.fixture(scope="module")
 def key_arn(kms):
     return kms.create_key()["KeyMetadata"]["Arn"]
 

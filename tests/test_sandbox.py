@@ -10,8 +10,8 @@ import pytest
 from kmslab import clock, guards, sandbox
 
 
-def test_inprocess_key_and_hello(sb):
-    kms = sb.client("kms")
+def test_inprocess_key_and_hello(fresh_sb):
+    kms = fresh_sb.client("kms")
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     blob = kms.encrypt(KeyId=key_id, Plaintext=b"hello")["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"hello"
@@ -27,7 +27,8 @@ def test_ids_and_dates_repeat_across_runs():
     assert seen[0][1].startswith(clock.DEFAULT_START.isoformat())
 
 
-def test_reset_starts_over_with_the_same_seed(sb):
+def test_reset_starts_over_with_the_same_seed(fresh_sb):
+    sb = fresh_sb
     kms = sb.client("kms")
     first = kms.create_key()["KeyMetadata"]["KeyId"]
     sb.clock.advance(3600)
@@ -66,7 +67,7 @@ def test_real_looking_credentials_are_never_used(tmp_path, monkeypatch):
     assert os.environ["AWS_PROFILE"] == "default"
 
 
-def test_only_loopback_is_reachable(sb):
+def test_only_loopback_is_reachable(fresh_sb):
     s = socket.socket()
     try:
         # 192.0.2.1 is TEST-NET-1 (RFC 5737): the guard refuses before any packet is sent.

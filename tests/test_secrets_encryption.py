@@ -8,30 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
 from kmslab.server import LocalEndpoint
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture(scope="module")
-def sm(sb):
-    return sb.client("secretsmanager")
-
-
-@pytest.fixture(scope="module")
-def kms(sb):
-    return sb.client("kms")
-
-
-@pytest.fixture(scope="module")
-def ct(sb):
-    return sb.client("cloudtrail")
 
 
 def events(ct, name):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from kms_helpers import kms, sb  # noqa: F401
 from kmslab.teach import asymmetric_lesson as lesson
 
 

@@ -4,15 +4,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
 from kmslab.teach import audit
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
 
 
 def test_failed_call_names_the_key_by_its_short_id(sb):

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kms_helpers import kms, sb  # noqa: F401
 from kmslab.teach import envelope as ev
 from kmslab.teach import envelope_format as fmt
 

@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 
-from kms_helpers import kms, sb  # noqa: F401
 from kmslab.teach import envelope_lesson as lesson
 
 

@@ -2,7 +2,6 @@
 
 It talks to `python -m kmslab serve` over HTTP and prints one JSON object: what it saw.
 """
-import base64
 import json
 import sys
 
