@@ -7,8 +7,9 @@ STAMP  := $(VENV)/.kmslab-installed
 .PHONY: lab test notebooks env
 
 ## lab: create .venv if needed and open JupyterLab on lesson 00
+# .venv/bin comes first on PATH so that JupyterLab's terminals find python -m kmslab and aws.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 ## test: unit tests plus strict nbval over every lesson and lab solution
 test: $(STAMP)
