@@ -9,12 +9,16 @@ from kmslab import sandbox as _sandbox
 
 @pytest.fixture(scope="module")
 def sb():
-    """One in-process sandbox per test module (starting one costs about a second)."""
+    """One in-process sandbox per test module (starting one costs about a second).
+    Quota settings outlive moto's resets, so they are switched off after each module."""
+    from kmslab.service import quotas
+
     box = _sandbox.start()
     try:
         yield box
     finally:
         box.stop()
+        quotas.reset()
 
 
 @pytest.fixture

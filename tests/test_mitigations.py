@@ -3,17 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from kmslab import sandbox
 from kmslab.service import quotas
 from kmslab.teach import mitigations
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-    quotas.reset()
 
 
 @pytest.fixture(scope="module")

@@ -13,20 +13,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
 from kmslab.server import LocalEndpoint
 from kmslab.service import quotas
 
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 MESSAGE = "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-    quotas.reset()
 
 
 @pytest.fixture(scope="module")

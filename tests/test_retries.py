@@ -4,19 +4,10 @@ from __future__ import annotations
 import pytest
 from botocore.config import Config
 
-from kmslab import sandbox
 from kmslab.service import audit, quotas
 from kmslab.teach import retries
 
 MODES = ("legacy", "standard", "adaptive")
-
-
-@pytest.fixture(scope="module")
-def sb():
-    box = sandbox.start()
-    yield box
-    box.stop()
-    quotas.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -57,11 +57,16 @@ def block_repeats(data: bytes) -> float:
 
 def plot_modes(image: np.ndarray, key: bytes):
     """Figure: the image, its AES-ECB encryption and its AES-GCM encryption, side by side."""
-    import matplotlib.pyplot as plt
-
     panels = [("plaintext image", image),
               ("AES-256-ECB: the shape shows through", encrypt_ecb(image, key)),
               ("AES-256-GCM: noise", encrypt_gcm(image, key))]
+    return _three_panels(panels)
+
+
+def _three_panels(panels):
+    """Three grey images side by side, each with its title."""
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 3, figsize=(11, 4))
     for ax, (title, pixels) in zip(axes, panels):
         ax.imshow(pixels, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
@@ -79,20 +84,11 @@ def xor(a: bytes, b: bytes) -> bytes:
 
 def plot_nonce_reuse(image_a: np.ndarray, image_b: np.ndarray, key: bytes, nonce: bytes):
     """Figure: two images under the same key and nonce; XOR of the ciphertexts = XOR of the images."""
-    import matplotlib.pyplot as plt
-
     c_a, c_b = encrypt_gcm(image_a, key, nonce), encrypt_gcm(image_b, key, nonce)
     leaked = np.bitwise_xor(c_a, c_b)
     panels = [("ciphertext A", c_a), ("ciphertext B (same key, same nonce)", c_b),
               ("A xor B: the images show through", leaked)]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 4))
-    for ax, (title, pixels) in zip(axes, panels):
-        ax.imshow(pixels, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-        ax.set_title(title, fontsize=10)
-        ax.axis("off")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    return _three_panels(panels)
 
 
 def make_stripes(size: int = 192) -> np.ndarray:
