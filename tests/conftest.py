@@ -31,6 +31,18 @@ def fresh_sb():
         box.stop()
 
 
+@pytest.fixture(scope="module")
+def endpoint(sb):
+    """The module's sandbox served on 127.0.0.1 too, for plain clients (same backends)."""
+    from kmslab.server import LocalEndpoint
+
+    server = LocalEndpoint(seed=None)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # Clients of the module's sandbox, created once (a boto3 client costs tens of milliseconds).
 @pytest.fixture(scope="module")
 def kms(sb):

@@ -7,7 +7,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab.server import LocalEndpoint
 from kmslab.teach import audit as teach_audit
 
 
@@ -87,13 +86,6 @@ def test_teach_table(sb, kms, ct):
     assert lines[0].split() == ["eventName", "caller", "key", "context", "errorCode"]
     assert lines[1].split() == ["CreateKey", "root", key[:8], "-", "-"]
     assert lines[2].split() == ["Encrypt", "root", key[:8], "dept=hr", "-"]
-
-
-@pytest.fixture(scope="module")
-def endpoint(sb):
-    server = LocalEndpoint(seed=None)
-    yield server
-    server.stop()
 
 
 def test_local_endpoint_lookup_events(endpoint):

@@ -11,7 +11,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from kmslab import sandbox
-from kmslab.server import LocalEndpoint
 
 REGION = "us-east-1"
 
@@ -236,13 +235,6 @@ def test_copy_re_encrypts_under_the_destination_key(s3, ct, kms, key_arn):
 
 
 # -- the local endpoint, a plain boto3 client ----------------------------------------------
-
-@pytest.fixture(scope="module")
-def endpoint(sb):
-    server = LocalEndpoint(seed=None)
-    yield server
-    server.stop()
-
 
 def test_local_endpoint_sse_kms_and_sse_c(endpoint):
     def client(name):

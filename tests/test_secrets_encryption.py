@@ -8,7 +8,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab.server import LocalEndpoint
 
 
 def events(ct, name):
@@ -137,13 +136,6 @@ def test_retry_with_same_token_compares_the_decrypted_value(sm):
     with pytest.raises(ClientError) as err:
         sm.put_secret_value(SecretId="t/idempotent", SecretString="c", ClientRequestToken=token)
     assert code(err) == "ResourceExistsException"
-
-
-@pytest.fixture(scope="module")
-def endpoint(sb):
-    server = LocalEndpoint(seed=None)
-    yield server
-    server.stop()
 
 
 def test_local_endpoint_secret_through_kms(endpoint):

@@ -8,7 +8,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab.server import LocalEndpoint
 
 
 def newest(ct, name):
@@ -71,13 +70,6 @@ def test_disabled_key_blocks_decryption(ssm, kms):
         assert ssm.get_parameter(Name="/t/off")["Parameter"]["Value"] != "v"  # ciphertext still readable
     finally:
         kms.enable_key(KeyId=key)
-
-
-@pytest.fixture(scope="module")
-def endpoint(sb):
-    server = LocalEndpoint(seed=None)
-    yield server
-    server.stop()
 
 
 def test_local_endpoint_secure_string(endpoint):

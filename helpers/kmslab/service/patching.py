@@ -27,3 +27,28 @@ def wrap(cls: type, name: str) -> Callable[[Callable[..., Any]], Callable[..., A
         return fn
 
     return decorate
+
+
+def remember_caller(response_cls: type, name: str):
+    """Record (account, Region, access key) of each request a moto response class handles.
+
+    A backend method deep inside moto cannot see the request; a service that calls KMS
+    on the caller's behalf reads the caller from the returned ContextVar instead.
+    """
+    import contextvars
+
+    caller: contextvars.ContextVar = contextvars.ContextVar(name, default=None)
+
+    @wrap(response_cls, "call_action")
+    def call_action(self, original):  # type: ignore[no-untyped-def]
+        try:
+            access_key = self.get_access_key()
+        except Exception:  # an unsigned request
+            access_key = None
+        token = caller.set((self.current_account, self.region, access_key))
+        try:
+            return original(self)
+        finally:
+            caller.reset(token)
+
+    return caller

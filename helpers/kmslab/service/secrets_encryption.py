@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import dispatch
 from .errors import KmsError
+from .patching import remember_caller
 
 DEFAULT_KEY = "alias/aws/secretsmanager"
 VALIDATION_VERSION_ID = "RequestToValidateKeyAccess"
@@ -63,8 +64,8 @@ DECRYPTION_FAILURE = "Secrets Manager can't decrypt the protected secret text us
 KMS_NOT_ALLOWED = "Access to KMS is not allowed"
 
 #: (caller account, Region, access key) of the Secrets Manager request being served
-_request: contextvars.ContextVar[tuple[str, str, str | None] | None] = \
-    contextvars.ContextVar("kmslab_secretsmanager_request", default=None)
+# (account, Region, access key) of the Secrets Manager request being handled; set by _install().
+_request: contextvars.ContextVar[tuple[str, str, str | None] | None]
 
 
 # -- Secrets Manager errors ---------------------------------------------------------------
@@ -292,21 +293,8 @@ def _install() -> None:
 
     SecretsManagerBackend.rotate_secret = rotate_secret_sealed
 
-    call_action = SecretsManagerResponse.call_action
-
-    @functools.wraps(call_action)
-    def call_action_with_caller(self):
-        try:
-            access_key = self.get_access_key()
-        except Exception:  # unsigned request
-            access_key = None
-        token = _request.set((self.current_account, self.region, access_key))
-        try:
-            return call_action(self)
-        finally:
-            _request.reset(token)
-
-    SecretsManagerResponse.call_action = call_action_with_caller
+    global _request
+    _request = remember_caller(SecretsManagerResponse, "kmslab_secretsmanager_request")
 
 
 _install()

@@ -30,13 +30,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import dispatch
 from .errors import KmsError
+from .patching import remember_caller
 
 DEFAULT_KEY = "alias/aws/ssm"
 _ENVELOPE_PREFIX = "kmslab-envelope:"   # advanced tier: base64(JSON{k, n, c})
 
 #: (account, region, access key) of the SSM request being served
-_request: contextvars.ContextVar[tuple[str, str, str | None] | None] = \
-    contextvars.ContextVar("kmslab_ssm_request", default=None)
+# (account, Region, access key) of the SSM request being handled; set by _install().
+_request: contextvars.ContextVar[tuple[str, str, str | None] | None]
 
 
 def _ssm_error(exc: KmsError) -> Exception:
@@ -125,21 +126,8 @@ def _install() -> None:
 
     SimpleSystemManagerBackend.put_parameter = put_parameter_or_nothing
 
-    original = SimpleSystemManagerResponse.call_action
-
-    @functools.wraps(original)
-    def call_action(self):
-        try:
-            access_key = self.get_access_key()
-        except Exception:
-            access_key = None
-        token = _request.set((self.current_account, self.region, access_key))
-        try:
-            return original(self)
-        finally:
-            _request.reset(token)
-
-    SimpleSystemManagerResponse.call_action = call_action
+    global _request
+    _request = remember_caller(SimpleSystemManagerResponse, "kmslab_ssm_request")
 
 
 _install()
