@@ -137,4 +137,6 @@ def get_public_key(call: dispatch.KmsCall) -> dict:
         result["SigningAlgorithms"] = list(key.signing_algorithms or [])
     elif key.key_usage == "KEY_AGREEMENT":  # kms-facts C7
         result["KeyAgreementAlgorithms"] = ["ECDH"]
+    elif key.key_usage == "ENCAPSULATE_DECAPSULATE":  # API_GetPublicKey, EncapsulationAlgorithms
+        result["EncapsulationAlgorithms"] = ["ML_KEM"]
     return result

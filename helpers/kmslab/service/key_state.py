@@ -17,7 +17,8 @@ from .errors import KmsError
 CRYPTOGRAPHIC = frozenset({
     "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
     "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify",
-    "GenerateMac", "VerifyMac", "GetPublicKey", "DeriveSharedSecret"})
+    "GenerateMac", "VerifyMac", "GetPublicKey", "DeriveSharedSecret", "Encapsulate",
+    "Decapsulate"})
 # Management operations a key pending deletion (or import) cannot take.
 _NEEDS_LIVE_KEY = frozenset({"EnableKey", "DisableKey", "EnableKeyRotation", "DisableKeyRotation",
                              "RotateKeyOnDemand", "ReplicateKey", "UpdatePrimaryRegion",

@@ -16,6 +16,7 @@ RSA = ("RSA_2048", "RSA_3072", "RSA_4096")
 HMAC = ("HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512")
 NIST_ECC = ("ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521")
 ML_DSA = ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87")
+ML_KEM = ("ML_KEM_512", "ML_KEM_768", "ML_KEM_1024")
 
 # kms-facts C3: the usages each key spec allows.
 USAGES_BY_SPEC: dict[str, tuple[str, ...]] = {
@@ -26,6 +27,8 @@ USAGES_BY_SPEC: dict[str, tuple[str, ...]] = {
     "ECC_SECG_P256K1": ("SIGN_VERIFY",),
     "ECC_NIST_EDWARDS25519": ("SIGN_VERIFY",),
     **{spec: ("SIGN_VERIFY",) for spec in ML_DSA},
+    # botocore KMS model, CreateKey.KeyUsage: ML-KEM key pairs use ENCAPSULATE_DECAPSULATE
+    **{spec: ("ENCAPSULATE_DECAPSULATE",) for spec in ML_KEM},
     "SM2": ("ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"),
 }
 
@@ -62,6 +65,8 @@ OPERATIONS: dict[str, Use] = {
     "GenerateMac": _MAC,
     "VerifyMac": _MAC,
     "DeriveSharedSecret": Use("KEY_AGREEMENT"),
+    "Encapsulate": Use("ENCAPSULATE_DECAPSULATE", ML_KEM),
+    "Decapsulate": Use("ENCAPSULATE_DECAPSULATE", ML_KEM),
 }
 
 
