@@ -20,7 +20,8 @@ MOTO_MODULES = ("kms", "s3", "iam", "sts", "secretsmanager")
 RULE_MODULES = (
     "audit",                                   # the CloudTrail-shaped record of every request
     "keys", "key_state", "key_usage", "key_metadata", "key_specs", "managed_keys",
-    "encryption", "asymmetric", "signing", "data_key_pairs",
+    "encryption", "asymmetric", "signing", "data_key_pairs", "shared_secrets",
+    "attestation",                             # Recipient (Nitro attestation) refused, not ignored
     "rotation", "key_import", "multi_region",
     "identity", "authorization", "key_policies", "grants",
     "quotas",
