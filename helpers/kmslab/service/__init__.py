@@ -22,7 +22,7 @@ RULE_MODULES = (
     "keys", "key_state", "key_usage", "key_metadata", "key_specs", "managed_keys",
     "encryption", "asymmetric", "signing", "data_key_pairs", "shared_secrets",
     "attestation",                             # Recipient (Nitro attestation) refused, not ignored
-    "rotation", "key_import", "multi_region",
+    "rotation", "key_import", "multi_region", "custom_key_stores",
     "identity", "authorization", "key_policies", "grants",
     "quotas",
     "s3_encryption", "s3_bucket_policy",

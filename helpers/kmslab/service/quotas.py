@@ -24,8 +24,9 @@ Sandbox choices (documented, not AWS facts):
   (read-only dict lookups in moto's backend, never creating anything); a key
   it cannot find is charged to the symmetric quota. A throttled request stops
   here, so it changes nothing: a throttled CreateKey creates no key.
-- Custom key store quotas (1,800/s per store, J4) are not modelled: the
-  sandbox has no custom key stores.
+- Each custom key store has its own quota for cryptographic operations on its
+  keys (and GenerateRandom in it): 1,800/s (J4), counted in the caller's account,
+  on top of the shared symmetric quota. Quota name "CustomKeyStore:<store id>".
 - Operations the quota table does not list get DEFAULT_RATE (5/s, the most
   common management quota).
 """
@@ -87,6 +88,9 @@ OPERATION_RATES = {
     "UntagResource": 5, "UpdateAlias": 5, "UpdateCustomKeyStore": 5,
     "UpdateKeyDescription": 5, "UpdatePrimaryRegion": 5,
 }
+#: J4: each custom key store's request quota (CloudHSM and external key stores alike).
+CUSTOM_KEY_STORE_RATE = 1_800.0
+
 #: Sandbox default for an operation the table does not list.
 DEFAULT_RATE = 5.0
 
@@ -105,6 +109,8 @@ def default_rate(quota: str, region: str) -> float:
         return ASYMMETRIC_RATE
     if quota.startswith("GenerateDataKeyPair:"):
         return DATA_KEY_PAIR_RATES.get(quota.split(":", 1)[1], DEFAULT_RATE)
+    if quota.startswith("CustomKeyStore:"):
+        return CUSTOM_KEY_STORE_RATE
     return float(OPERATION_RATES.get(quota, DEFAULT_RATE))
 
 
@@ -114,6 +120,8 @@ def quota_name(quota: str) -> str:
         return SHARED[quota]
     if quota.startswith("GenerateDataKeyPair:"):
         return f"GenerateDataKeyPair ({quota.split(':', 1)[1]}) request rate"
+    if quota.startswith("CustomKeyStore:"):
+        return f"Custom key store request quota ({quota.split(':', 1)[1]})"
     return f"{quota} request rate"
 
 
@@ -260,11 +268,11 @@ def _spec_class(key_spec: str | None) -> str:
     return "symmetric"  # SYMMETRIC_DEFAULT and HMAC_* (HMAC keys are symmetric)
 
 
-def _key_spec(call: dispatch.KmsCall, key_ref: str | None) -> str | None:
-    """The KeySpec of the key a request names, found with read-only lookups."""
+def _key(call: dispatch.KmsCall, key_ref: str | None):
+    """The moto Key a request names, found with read-only lookups (None if there is none)."""
     key = call.notes.get("key")
     if key is not None:
-        return getattr(key, "key_spec", None) or (key.get("KeySpec") if isinstance(key, dict) else None)
+        return key
     if not key_ref:
         return None
     account, region = call.account_id, call.region
@@ -280,10 +288,18 @@ def _key_spec(call: dispatch.KmsCall, key_ref: str | None) -> str | None:
     except Exception:  # an account or Region moto does not know: no key
         return None
     if key_ref.startswith("alias/"):
-        found = next((k for k in list(keys.values()) if key_ref in k.aliases), None)
-    else:
-        found = keys.get(key_ref[len("key/"):] if key_ref.startswith("key/") else key_ref)
-    return getattr(found, "key_spec", None)
+        return next((k for k in list(keys.values()) if key_ref in k.aliases), None)
+    return keys.get(key_ref[len("key/"):] if key_ref.startswith("key/") else key_ref)
+
+
+def _key_named_in_ciphertext(call: dispatch.KmsCall) -> str | None:
+    from . import symmetric
+
+    try:
+        head = symmetric.peek(call.blob("CiphertextBlob"))
+    except (ValueError, TypeError):  # not base64
+        return None
+    return head.key_id if head is not None and head.account_id == call.account_id else None
 
 
 def charges(call: dispatch.KmsCall) -> list[tuple[str, str, float]]:
@@ -293,7 +309,16 @@ def charges(call: dispatch.KmsCall) -> list[tuple[str, str, float]]:
         return [(region, f"GenerateDataKeyPair:{params.get('KeyPairSpec', '')}", 1)]
     if op in CRYPTOGRAPHIC:
         ref = params.get("DestinationKeyId") if op == "ReEncrypt" else params.get("KeyId")
-        return [(region, _spec_class(_key_spec(call, ref)), 1)]
+        if op == "Decrypt" and not ref:
+            ref = _key_named_in_ciphertext(call)
+        key = _key(call, ref)
+        spec = key.get("KeySpec") if isinstance(key, dict) else getattr(key, "key_spec", None)
+        charged = [(region, _spec_class(spec), 1)]
+        store = params.get("CustomKeyStoreId") if op == "GenerateRandom" else \
+            getattr(key, "kmslab_key_store_id", None)
+        if store:  # J4: a custom key store's keys also count against the store's own quota
+            charged.append((region, f"CustomKeyStore:{store}", 1))
+        return charged
     if op == "ReplicateKey":  # one ReplicateKey here, two CreateKey in the replica's Region
         return [(region, "ReplicateKey", 1), (params.get("ReplicaRegion") or region, "CreateKey", 2)]
     if op == "UpdatePrimaryRegion":  # one request in each of the two Regions
