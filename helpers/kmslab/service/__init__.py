@@ -23,6 +23,7 @@ RULE_MODULES = (
     "encryption", "asymmetric", "signing", "data_key_pairs", "shared_secrets",
     "attestation",                             # Recipient (Nitro attestation) refused, not ignored
     "rotation", "key_import", "multi_region", "custom_key_stores",
+    "key_last_usage",                          # after "audit": reads the request's record
     "identity", "authorization", "key_policies", "grants",
     "quotas",
     "s3_encryption", "s3_bucket_policy",
