@@ -7,6 +7,12 @@
 - Key policy, grants, aliases, tags and enabled state are independent per key; moto's
   shallow copy shared the aliases, grants and MultiRegionConfiguration dicts.
 - ReplicateKey needs a multi-Region key and another Region of the partition.
+- UpdatePrimaryRegion (moto: missing; API_UpdatePrimaryRegion,
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdatePrimaryRegion.html) makes the
+  replica in PrimaryRegion the primary and the old primary a replica. Automatic rotation
+  follows the primary. AWS shows both keys as Updating for a few seconds; here the change
+  is immediate (listed on the ledger page).
+- Each key tracks its own last usage (API_GetKeyLastUsage): a new replica starts with none.
 """
 from __future__ import annotations
 
@@ -38,6 +44,7 @@ def replicate_key(call: dispatch.KmsCall) -> dict:
     replica.aliases, replica.grants = {}, {}
     replica.key_rotation_status = key.key_rotation_status
     replica.kmslab_rotation = None  # rotation runs on the primary (kms-facts F2)
+    replica.kmslab_last_usage = None
     if call.params.get("Description") is not None:
         replica.description = call.params["Description"]
     if call.params.get("Policy"):
@@ -48,6 +55,38 @@ def replicate_key(call: dispatch.KmsCall) -> dict:
         keys.backend(key.account_id, region).tagger.tag_resource(replica.id, call.params["Tags"])
     return {"ReplicaKeyMetadata": replica.to_dict()["KeyMetadata"], "ReplicaPolicy": replica.policy,
             "ReplicaTags": call.params.get("Tags", [])}
+
+
+@dispatch.operation("UpdatePrimaryRegion")
+def update_primary_region(call: dispatch.KmsCall) -> dict:
+    key = call.notes["key"]
+    region = call.params.get("PrimaryRegion")
+    if not region:
+        raise KmsError("ValidationException", "1 validation error detected: Value null at "
+                       "'primaryRegion' failed to satisfy constraint: Member must not be null")
+    if not key.multi_region:
+        raise KmsError("UnsupportedOperationException", f"{key.arn} is not a multi-Region key.")
+    config = key.multi_region_configuration  # one dict, shared by the primary and its replicas
+    if key.arn != config["PrimaryKey"]["Arn"]:
+        raise KmsError("UnsupportedOperationException",
+                       f"{key.arn} is a replica key; name the current primary key.")
+    if region == key.region:
+        raise KmsError("ValidationException", f"The primary key is already in {region}.")
+    try:
+        replica = keys.backend(key.account_id, region).keys.get(key.id)
+    except KeyError:  # not a Region of the partition
+        replica = None
+    if replica is None:
+        raise KmsError("NotFoundException",
+                       f"Key '{keys.arn_for(key.account_id, region, 'key/' + key.id)}' does not exist")
+    if replica.key_state in ("PendingDeletion", "PendingReplicaDeletion"):
+        raise KmsError("KMSInvalidStateException", f"{replica.arn} is pending deletion.")
+    config["PrimaryKey"] = {"Arn": replica.arn, "Region": region}
+    config["ReplicaKeys"] = [r for r in config["ReplicaKeys"] if r["Arn"] != replica.arn] + [
+        {"Arn": key.arn, "Region": key.region}]
+    replica.kmslab_rotation, key.kmslab_rotation = getattr(key, "kmslab_rotation", None), None
+    replica.key_rotation_status = key.key_rotation_status
+    return {}
 
 
 def _describe_key(self, key_id: str):
