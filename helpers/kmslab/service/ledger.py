@@ -85,7 +85,8 @@ def render() -> str:
         "",
         "The lessons run against moto 5.2, a mock of AWS, extended by the sandbox (`kmslab.service`).",
         "Each row is one AWS rule: what moto does on its own, what AWS does, and the fact it comes",
-        "from (ids refer to the project's KMS fact table). `tests/test_fidelity_ledger.py` checks every",
+        "from (ids refer to the project's KMS fact table; links name the AWS documentation page).",
+        "`tests/test_fidelity_ledger.py` checks every",
         "row on each run: moto alone must still differ, and the sandbox must behave as AWS does.",
         "",
     ]
