@@ -117,3 +117,17 @@ def test_recipient_is_refused_not_ignored(kms):
                       Recipient=recipient)[0] == "UnsupportedOperationException"
     assert error_code(kms.generate_random, NumberOfBytes=8,
                       Recipient=recipient)[0] == "UnsupportedOperationException"
+
+
+def test_ml_kem_data_key_pairs(kms):
+    """API_GenerateDataKeyPair: ML-KEM pairs, the private key as PKCS #8 in seed form."""
+    from cryptography.hazmat.primitives.asymmetric import mlkem
+
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    pair = kms.generate_data_key_pair(KeyId=key, KeyPairSpec="ML_KEM_768")
+    private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], password=None)
+    assert isinstance(private, mlkem.MLKEM768PrivateKey)
+    assert _der(private.public_key()) == pair["PublicKey"]
+    assert kms.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"])["Plaintext"] == pair["PrivateKeyPlaintext"]
+    assert error_code(kms.generate_data_key_pair, KeyId=key,
+                      KeyPairSpec="ML_KEM_512")[0] == "UnsupportedOperationException"

@@ -970,7 +970,8 @@ NOT_MODELLED += [
             "sandbox answers UnsupportedOperationException", "facts": _doc("API_Sign")},
     {"id": "ml-kem-512", "title": "ML_KEM_512 keys",
      "aws": "an ML-KEM key spec; the installed cryptography has ML-KEM-768 and -1024 only, so CreateKey "
-            "answers as a Region without it (UnsupportedOperationException)", "facts": _doc("API_CreateKey")},
+            "and GenerateDataKeyPair answer as a Region without it (UnsupportedOperationException)",
+     "facts": _doc("API_CreateKey")},
     {"id": "attestation", "title": "Recipient (Nitro Enclaves and NitroTPM attestation)",
      "aws": "returns secrets encrypted to the enclave (CiphertextForRecipient); the sandbox cannot verify "
             "attestation documents and refuses Recipient (UnsupportedOperationException) rather than "
