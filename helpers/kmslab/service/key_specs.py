@@ -98,8 +98,8 @@ def supported(spec: str) -> bool:
 
 # -- the algorithms of each key spec -------------------------------------------------
 
-_RSA_SIGNING = ["RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512",
-                "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512"]
+_RSA_SIGNING = ["RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
+                "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512"]  # the order KMS lists them
 SIGNING_ALGORITHMS: dict[str, list[str]] = {
     **{f"RSA_{bits}": _RSA_SIGNING for bits in (2048, 3072, 4096)},
     "ECC_NIST_P256": ["ECDSA_SHA_256"], "ECC_SECG_P256K1": ["ECDSA_SHA_256"],
