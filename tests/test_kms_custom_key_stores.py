@@ -240,10 +240,16 @@ def test_each_store_has_its_own_request_quota(sb):
         quotas.reset()
 
 
-def test_ten_stores_per_region_and_reset_wipes_them(fresh_sb):
-    kms = fresh_sb.client("kms", config=NO_RETRIES)
+def test_ten_stores_per_region(sb):
+    kms = sb.client("kms", region="ap-south-1", config=NO_RETRIES)  # stores count per Region
     for _ in range(custom_key_stores.MAX_STORES):
         cloudhsm_store(kms)
     assert error_code(cloudhsm_store, kms)[0] == "LimitExceededException"
-    fresh_sb.reset()
+    assert len(sb.client("kms", region="eu-west-3").describe_custom_key_stores()["CustomKeyStores"]) == 0
+
+
+def test_reset_wipes_the_stores(sb, kms):
+    """Each test here makes its own stores and keys, so starting over harms none of them."""
+    cloudhsm_store(kms)
+    sb.reset()
     assert kms.describe_custom_key_stores()["CustomKeyStores"] == []
