@@ -159,6 +159,13 @@ def test_labs_link_their_solution_and_back(page, base):
     assert page.url.endswith("labs/02_envelope_encryption.html")
 
 
+def test_the_review_lesson_points_at_the_quiz(page, base):
+    page.goto(base + LAST_LESSON, wait_until="load")
+    page.locator(".kmslab-quiz-note a").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("site/quiz.html")
+
+
 def test_a_jupyterlab_heading_link_lands_on_the_heading(page, base):
     """Lesson 11 links lesson sections the JupyterLab way (`04_envelope_encryption.ipynb#1.-Generate...`)."""
     page.goto(base + LAST_LESSON, wait_until="load")

@@ -17,12 +17,14 @@ from docutils import nodes
 from markdown_it import MarkdownIt
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
 from kmslab.teach import quiz
 
 # Question text is Markdown for `code` and escapes (`\$` is a dollar sign); raw HTML stays text.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
+QUIZ = "site/quiz"
 _LINK_TARGET = re.compile(r"\]\((?P<notebook>[^)#]+)\.ipynb#(?P<anchor>.*)\)$")
 
 
@@ -87,6 +89,27 @@ class Quiz(SphinxDirective):
         return box
 
 
+class ReviewNote(SphinxTransform):
+    """The exam-review lesson asks its questions in code cells, which do not run on a web page:
+    it points at the quiz page, where they can be answered."""
+
+    default_priority = 500
+
+    def apply(self, **kwargs) -> None:
+        if self.env.docname != "notebooks/" + quiz.REVIEW_LESSON[:-len(".ipynb")] or QUIZ not in self.env.found_docs:
+            return
+        section = next(iter(self.document.findall(nodes.section)), None)
+        if section is None:
+            return
+        ref = addnodes.pending_xref("", nodes.inline("", "the quiz page"), refdomain="std", reftype="doc",
+                                    reftarget="/" + QUIZ, refexplicit=True, refwarn=True,
+                                    refdoc=self.env.docname)
+        para = nodes.paragraph("", "On this site the code cells do not run: answer the questions on ",
+                               ref, nodes.Text(", which checks them in your browser."))
+        section.insert(1, nodes.admonition("", nodes.title("", "Quiz"), para, classes=["tip", "kmslab-quiz-note"]))
+
+
 def setup(app: Sphinx) -> dict:
     app.add_directive("kmslab-quiz", Quiz)
+    app.add_transform(ReviewNote)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

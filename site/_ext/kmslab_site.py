@@ -62,7 +62,11 @@ def _readme(app: Sphinx) -> Path:
 
 def _course(app: Sphinx) -> list[tuple[str, str | None]]:
     if not hasattr(app, "kmslab_course"):
-        app.kmslab_course = course(_readme(app).read_text(encoding="utf-8"))
+        try:
+            app.kmslab_course = course(_readme(app).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            logger.warning("no course order for the site: %s", error)
+            app.kmslab_course = []
     return app.kmslab_course
 
 
@@ -203,7 +207,10 @@ class RepositoryLinks(SphinxTransform):
         source = node.source and Path(node.source)
         if not source or source == Path(self.env.doc2path(self.env.docname)) or not source.is_file():
             return False
-        base = source.resolve().relative_to(Path(self.env.srcdir).resolve()).with_suffix("").as_posix()
+        try:
+            base = source.resolve().relative_to(Path(self.env.srcdir).resolve()).with_suffix("").as_posix()
+        except ValueError:                                     # included from outside the project
+            return False
         return self._resolve_from(node, path, anchor, base)
 
     def _solution_link(self, node: nodes.Element, path: str, anchor: str) -> bool:
