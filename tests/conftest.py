@@ -67,3 +67,14 @@ def ssm(sb):
 @pytest.fixture(scope="module")
 def sm(sb):
     return sb.client("secretsmanager")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `docs` need the built site and its toolchain: they run when asked for
+    (`pytest -m docs`, as `make docs-test` does) and are skipped, saying so, otherwise."""
+    if "docs" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="docs site: run `make docs`, then `make docs-test`")
+    for item in items:
+        if item.get_closest_marker("docs"):
+            item.add_marker(skip)
