@@ -108,7 +108,7 @@ def test_markdown_hides_the_answer_in_details():
     text = quiz.markdown(quiz.by_id("pricing-01", BANK), 7)
     assert text.startswith("**Q7** `pricing-01` · ")
     assert "<details><summary>Show the answer</summary>" in text
-    assert "**Answer: B.** " in text and "$0.03 per 10,000 requests" in text
+    assert "**Answer: B.** " in text and f"{quiz.DOLLAR}0.03 per 10,000 requests" in text
     assert "](02_kms_fundamentals.ipynb#7.-What-it-costs)" in text
 
 
@@ -116,7 +116,7 @@ def test_corrected_study_note_facts():
     """kms-facts: the corrected versions of what older notes get wrong."""
     def answer_text(qid):
         q = quiz.by_id(qid, BANK)
-        return " ".join(q.choices[i] for i in q.answer)
+        return quiz.plain(" ".join(q.choices[i] for i in q.answer))
     assert answer_text("pricing-01") == "$0.03 per 10,000 requests"
     assert "25" in answer_text("rotation-03")
     assert "NEW_KEY_MATERIAL" in answer_text("rotation-04")

@@ -55,6 +55,14 @@ TOPICS: dict[str, Topic] = {
 }
 
 REVIEW_LESSON = "11_exam_review.ipynb"
+# The bank's texts are Markdown. A dollar sign in Markdown is written DOLLAR: JupyterLab typesets
+# "$1 ... $3", and even "\$1 ... \$3", as maths (tests/test_no_maths.py says why).
+DOLLAR = "<span>\\$</span>"
+
+
+def plain(markdown_text: str) -> str:
+    """Markdown from the bank as plain text: DOLLAR becomes a plain `$`."""
+    return markdown_text.replace(DOLLAR, "$")
 _FIELDS = {"id", "topic", "lesson", "section", "question", "choices", "answer", "explanation"}
 _ID = re.compile(r"^[a-z]+(-[a-z]+)*-\d{2}$")
 

@@ -43,13 +43,15 @@ LESSONS = """## 1. The suite on one page
 # kms-facts: E1-E5 (prices), F1/F2/J7 (rotation), J1/J3 (quotas), J7 (resources), C5/C13 (sizes),
 # G1 (deletion), H6 (policy size), H10 (grant tokens), K1-K3 (retries; the installed botocore 1.44
 # defaults to standard, K1 describes 1.43).
+# Markdown: a dollar sign is written <span>\$</span>, or JupyterLab typesets "$1 ... $3" as maths
+# (tests/test_no_maths.py says why).
 NUMBERS = """### Numbers to know
 
 | what | number | older notes say |
 |---|---|---|
-| symmetric request price | **$0.03 per 10,000** requests; 20,000 free a month | "$0.03 cents" (100× too low) |
-| customer managed key | $1 a month, + $1 for each of the first two rotations (max $3) | "$1/month" (incomplete) |
-| RSA `GenerateDataKeyPair` | $12.00 per 10,000 | "$0.15" (that is other asymmetric requests) |
+| symmetric request price | **<span>\\$</span>0.03 per 10,000** requests; 20,000 free a month | "<span>\\$</span>0.03 cents" (100× too low) |
+| customer managed key | <span>\\$</span>1 a month, + <span>\\$</span>1 for each of the first two rotations (max <span>\\$</span>3) | "<span>\\$</span>1/month" (incomplete) |
+| RSA `GenerateDataKeyPair` | <span>\\$</span>12.00 per 10,000 | "<span>\\$</span>0.15" (that is other asymmetric requests) |
 | symmetric quota (rps, shared per account and Region) | 10,000; 20,000 in six Regions; 100,000 in us-east-1, us-west-2, eu-west-1 | 5,500 |
 | RSA / ECC quota (rps) | 1,000 / 1,000 | 500 / 300 |
 | on-demand rotations per key | 25 (not adjustable) | 10 |
@@ -78,7 +80,7 @@ SUMMARY = """## Summary
 - The exam's encryption questions are mostly about **which KMS feature fits a need**: envelope
   encryption for data over 4 KB, `GetPublicKey` for parties outside AWS, grants for services,
   `kms:ViaService` for "only through S3", Bucket Keys or caching for throttling and cost.
-- Learn the current numbers, not the old ones: **$0.03 per 10,000 requests**, **25** on-demand
+- Learn the current numbers, not the old ones: **<span>\\$</span>0.03 per 10,000 requests**, **25** on-demand
   rotations, symmetric quotas **10,000 / 20,000 / 100,000** requests per second.
 - Every answer above links back to the lesson section that shows it in the sandbox.
 
