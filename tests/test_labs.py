@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 
 from kmslab.notebooks import ROOT, STANDARD_METADATA
+from kmslab.teach.checks import MARKS, OK, TODO, WRONG
 
 LABS = ROOT / "labs"
 STARTERS = sorted(LABS.glob("*.ipynb"))
 SOLUTIONS = sorted((LABS / "solutions").glob("*.ipynb"))
 ALL_NAMES = sorted({p.name for p in STARTERS} | {p.name for p in SOLUTIONS})
 CHECK_CALL = re.compile(r"^[\w.]*\bcheck_\w+\(.*\)\s*;?$", re.DOTALL)
-OK_MARK, WRONG_MARK, TODO_MARK = "✅", "❌", "⏳"
+OK_MARK, WRONG_MARK, TODO_MARK = MARKS[OK], MARKS[WRONG], MARKS[TODO]
 ids = dict(ids=lambda p: p.name if isinstance(p, Path) else p)
 
 
@@ -123,7 +124,7 @@ def test_solution_differs_only_in_learner_cells(starter):
 
 @pytest.mark.parametrize("solution", SOLUTIONS, **ids)
 def test_solution_checks_all_pass(solution):
-    """The committed outputs (which strict nbval reproduces) show ✅ for every check."""
+    """The committed outputs (which strict nbval reproduces) show [ok] for every check."""
     checks = [c for c in _cells(solution) if is_check(c)]
     assert checks, f"{solution.name}: no check cells"
     for cell in checks:
@@ -176,7 +177,7 @@ def test_check_cells_are_recognised():
     assert not is_check(code("check_key(sb, key_id)", ["learner"]))
     assert not is_check(code("from kmslab.teach.lab_checks.lab01_x import check_a, check_b"))
     assert not is_check(code("key_id = check_key(sb, 1)\nprint(key_id)"))
-    assert _text([{"output_type": "stream", "name": "stdout", "text": "⏳ Task 1: not done yet (set x)\n"}]).startswith("⏳")
+    assert _text([{"output_type": "stream", "name": "stdout", "text": "[todo] Task 1: not done yet (set x)\n"}]).startswith(TODO_MARK)
 
 
 def test_differences_are_found():

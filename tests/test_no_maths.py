@@ -16,27 +16,23 @@ The course has no formulas, so any other `$` in prose is a mistake.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from kmslab.notebooks import ROOT
-from kmslab.teach import quiz
+from kmslab.teach import markdown, quiz
 
 NOTEBOOKS = sorted(ROOT.glob("notebooks/*.ipynb")) + sorted(ROOT.glob("labs/*.ipynb")) \
     + sorted(ROOT.glob("labs/solutions/*.ipynb"))
 BANK = quiz.load()
 
-_FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1[^\n]*$", re.MULTILINE | re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 DOLLAR = quiz.DOLLAR   # "<span>\\$</span>": the one way to write a dollar sign in Markdown here
 
 
-def unescaped_dollars(markdown: str) -> list[str]:
+def unescaped_dollars(text: str) -> list[str]:
     """The lines of `markdown` with a `$` outside code that is not written <span>\\$</span>."""
-    prose = _CODE_SPAN.sub("code", _FENCE.sub("", markdown))
-    return [line.strip() for line in prose.splitlines() if "$" in line.replace(DOLLAR, "")]
+    return [line.strip() for line in markdown.prose(text).splitlines() if "$" in line.replace(DOLLAR, "")]
 
 
 def _markdown_cells(path: Path) -> list[tuple[int, str]]:

@@ -152,7 +152,8 @@ def build(bank: list[Question]):
         for q in questions:
             number += 1
             cells.append(new_markdown_cell(markdown(q, number)))
-            cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. "B"'))
+            example = '"B"' if len(q.answer) == 1 else '"AC" (choose two)' if len(q.answer) == 2 else '"ACD"'
+            cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. {example}'))
     cells.append(new_markdown_cell(SUMMARY))
     nb = new_notebook(cells=cells, metadata=dict(STANDARD_METADATA))
     # Stable cell ids (nbformat would draw random ones): derived from the position.
