@@ -133,6 +133,19 @@ def test_solution_checks_all_pass(solution):
             f"{solution.name}: `{_source(cell).strip()}` printed:\n{out or '(nothing)'}")
 
 
+STOP_CALL = re.compile(r"^\s*[\w.]+\.stop\(\)\s*(#.*)?$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", STARTERS + SOLUTIONS, **ids)
+def test_a_lab_leaves_its_sandbox_running(path):
+    """After "Run all" a learner edits a task and runs its check again: the clients the
+    setup cell made must still reach the sandbox, so no lab stops it (the kernel does)."""
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] == "code":
+            assert not STOP_CALL.search(_source(cell)), (
+                f"{path.relative_to(ROOT)}: code cell {i} stops something:\n{_source(cell)}")
+
+
 # --- the starter, executed ---------------------------------------------------------------
 
 def _execute_copy(notebook: Path, folder: Path):
@@ -178,6 +191,11 @@ def test_check_cells_are_recognised():
     assert not is_check(code("from kmslab.teach.lab_checks.lab01_x import check_a, check_b"))
     assert not is_check(code("key_id = check_key(sb, 1)\nprint(key_id)"))
     assert _text([{"output_type": "stream", "name": "stdout", "text": "[todo] Task 1: not done yet (set x)\n"}]).startswith(TODO_MARK)
+
+
+def test_stop_calls_are_found():
+    assert STOP_CALL.search("sb.stop()") and STOP_CALL.search("x = 1\ndemo.stop()  # done\n")
+    assert not STOP_CALL.search("quota_settings.off()\nprint(sb.stopped)")
 
 
 def test_differences_are_found():
