@@ -1,15 +1,17 @@
 """Every lab, whoever wrote it: the starter runs and says "not done yet", the solution
 differs from it only in the learner's cells, and the solution's checks all pass.
 
-Conventions (see labs/): `labs/NN_topic.ipynb` is the starter, `labs/solutions/NN_topic.ipynb`
-the same notebook solved and committed executed. Cells the learner fills in carry the tag
-`learner`. A check cell is any other code cell whose source is one call `check_xxx(...)`
-(or `something.check_xxx(...)`); it prints one line of feedback.
+Conventions (see labs/): `labs/NN_topic.ipynb` is the starter, `labs/solutions/NN_topic_solution.ipynb`
+the same notebook solved and committed executed (its own name, so that two open tabs differ, and a
+title that says "Lab NN solution"). Cells the learner fills in carry the tag `learner`. A check cell
+is any other code cell whose source is one call `check_xxx(...)` (or `something.check_xxx(...)`);
+it prints one line of feedback. Relative links in the solution are written for its own folder.
 """
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 from pathlib import Path
@@ -22,7 +24,15 @@ from kmslab.teach.checks import MARKS, OK, TODO, WRONG
 LABS = ROOT / "labs"
 STARTERS = sorted(LABS.glob("*.ipynb"))
 SOLUTIONS = sorted((LABS / "solutions").glob("*.ipynb"))
-ALL_NAMES = sorted({p.name for p in STARTERS} | {p.name for p in SOLUTIONS})
+SOLUTION_SUFFIX = "_solution"
+
+
+def solution_for(starter: Path) -> Path:
+    return LABS / "solutions" / f"{starter.stem}{SOLUTION_SUFFIX}.ipynb"
+
+
+def starter_for(solution: Path) -> Path:
+    return LABS / f"{solution.stem.removesuffix(SOLUTION_SUFFIX)}.ipynb"
 CHECK_CALL = re.compile(r"^[\w.]*\bcheck_\w+\(.*\)\s*;?$", re.DOTALL)
 OK_MARK, WRONG_MARK, TODO_MARK = MARKS[OK], MARKS[WRONG], MARKS[TODO]
 ids = dict(ids=lambda p: p.name if isinstance(p, Path) else p)
@@ -70,10 +80,13 @@ def test_there_are_labs():
     assert STARTERS, "solutions without starters"
 
 
-@pytest.mark.parametrize("name", ALL_NAMES)
-def test_every_lab_has_a_starter_and_a_solution(name):
-    assert (LABS / name).exists(), f"labs/solutions/{name} has no starter labs/{name}"
-    assert (LABS / "solutions" / name).exists(), f"labs/{name} has no solution labs/solutions/{name}"
+@pytest.mark.parametrize("path", STARTERS + SOLUTIONS, ids=lambda p: str(p.relative_to(LABS)))
+def test_every_lab_has_a_starter_and_a_solution(path):
+    if path.parent == LABS:
+        assert solution_for(path).exists(), f"labs/{path.name} has no solution {solution_for(path).relative_to(ROOT)}"
+    else:
+        assert path.stem.endswith(SOLUTION_SUFFIX), f"{path.relative_to(ROOT)}: a solution's name ends in _solution"
+        assert starter_for(path).exists(), f"{path.relative_to(ROOT)} has no starter {starter_for(path).relative_to(ROOT)}"
 
 
 @pytest.mark.parametrize("starter", STARTERS, **ids)
@@ -97,7 +110,30 @@ def test_starter_has_tasks_and_checks(starter):
             f"{starter.name}: learner cell without a TODO:\n{_source(cell)}")
 
 
-def differences(mine: list[dict], theirs: list[dict]) -> list[str]:
+_LINK_TARGET = re.compile(r"(\]\()([^()\s]+(?:\([^()\s]*\)[^()\s]*)*)(\))")
+_SOLUTION_TITLE = re.compile(r"^# Lab (\d\d) solution · ")
+
+
+def comparable(cell: dict, folder: str, solution: bool = False) -> str:
+    """A cell's source with every relative link written from the project root (a starter in labs/
+    and its solution in labs/solutions/ link the same files with different paths), and a
+    solution's title "# Lab NN solution · ..." read as the starter's "# Lab NN · ..."."""
+    source = _source(cell)
+    if cell["cell_type"] != "markdown":
+        return source
+
+    def from_root(m: re.Match) -> str:
+        target = m.group(2)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            return m.group(0)
+        return m.group(1) + "/" + posixpath.normpath(posixpath.join(folder, target)) + m.group(3)
+
+    source = _LINK_TARGET.sub(from_root, source)
+    return _SOLUTION_TITLE.sub(r"# Lab \1 · ", source) if solution else source
+
+
+def differences(mine: list[dict], theirs: list[dict], mine_folder: str = "labs",
+                theirs_folder: str = "labs/solutions") -> list[str]:
     """Why a solution is not its starter plus answers in `learner` cells (empty when it is)."""
     if len(mine) != len(theirs):
         return [f"{len(mine)} cells in the starter, {len(theirs)} in the solution"]
@@ -105,9 +141,9 @@ def differences(mine: list[dict], theirs: list[dict]) -> list[str]:
     for i, (a, b) in enumerate(zip(mine, theirs)):
         if a["cell_type"] != b["cell_type"] or _tags(a) != _tags(b):
             found.append(f"cell {i} differs in type or tags")
-        elif not is_learner(a) and _source(a) != _source(b):
-            found.append(f"cell {i} is not tagged `learner` but differs:\n--- starter\n{_source(a)}\n"
-                         f"--- solution\n{_source(b)}")
+        elif not is_learner(a) and comparable(a, mine_folder) != comparable(b, theirs_folder, solution=True):
+            found.append(f"cell {i} is not tagged `learner` but differs (links compared from the project root):\n"
+                         f"--- starter\n{_source(a)}\n--- solution\n{_source(b)}")
     if not found and not any(_source(a) != _source(b) for a, b in zip(mine, theirs) if is_learner(a)):
         found.append("the solution solves nothing")
     return found
@@ -115,7 +151,7 @@ def differences(mine: list[dict], theirs: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("starter", STARTERS, **ids)
 def test_solution_differs_only_in_learner_cells(starter):
-    solution = LABS / "solutions" / starter.name
+    solution = solution_for(starter)
     if not solution.exists():
         pytest.fail(f"no solution for {starter.name}")
     found = differences(_cells(starter), _cells(solution))
@@ -206,4 +242,9 @@ def test_differences_are_found():
     assert "not tagged `learner`" in differences([md("a"), todo], [md("b"), done])[0]
     assert "solves nothing" in differences([md("a"), todo], [md("a"), todo])[0]
     assert "cells in the starter" in differences([md("a"), todo], [md("a")])[0]
+    # links are compared by what they open; the solution's title says it is the solution
+    assert differences([md("[l](../notebooks/01_x.ipynb#H)"), todo], [md("[l](../../notebooks/01_x.ipynb#H)"), done]) == []
+    assert differences([md("[l](../notebooks/01_x.ipynb)"), todo], [md("[l](../notebooks/01_x.ipynb)"), done])
+    assert differences([md("# Lab 02 · X\nok"), todo], [md("# Lab 02 solution · X\nok"), done]) == []
+    assert differences([md("# Lab 02 · X"), todo], [md("# Lab 02 · X, solved"), done])
     assert "type or tags" in differences([todo], [{**done, "metadata": {}}])[0]

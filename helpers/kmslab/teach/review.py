@@ -68,7 +68,7 @@ NUMBERS = """### Numbers to know
 COVERAGE = """## 2. Coverage: topics, lessons, labs and questions
 
 Which DVA-C02 encryption topics the suite teaches (lessons), lets you practise (labs) and
-asks about (questions). The same table is in `docs/coverage.md`."""
+asks about (questions). The same table is in [docs/coverage.md](../docs/coverage.md)."""
 
 HOW = """## 3. How to answer
 
@@ -89,7 +89,10 @@ SUMMARY = """## Summary
 - Exam guide: [AWS Certified Developer – Associate (DVA-C02)](https://docs.aws.amazon.com/aws-certification/latest/developer-associate-02/developer-associate-02.html)
 - [AWS KMS concepts](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html)
 - [AWS KMS quotas](https://docs.aws.amazon.com/kms/latest/developerguide/limits.html)
-- [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)"""
+- [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)
+
+That is the whole course. The [map in lesson 00](00_start_here.ipynb#The-map) lists every lesson and lab,
+to go back to any of them."""
 
 
 # kms-facts J1: the shared symmetric quota, by Region group (requests per second).
