@@ -211,3 +211,11 @@ def test_links_use_the_heading_id_jupyterlab_renders():
     q = quiz.by_id("access-01", BANK)
     assert "`" in q.section
     assert q.link.endswith("(07_key_policies_iam_grants.ipynb#2.-What-arn:aws:iam::ACCOUNT:root-really-means)")
+
+
+def test_quota_chart_names_the_stale_figure_in_its_legend_not_over_the_title():
+    from kmslab.teach import review
+
+    ax = review.plot_symmetric_quotas().axes[0]
+    assert "5,500" in ax.get_legend().get_texts()[0].get_text()
+    assert not any("5,500" in t.get_text() for t in ax.texts)
