@@ -86,3 +86,36 @@ def throttle_rate(sb, quota: float, offered_rate: float, seconds: float = 10.0,
             sb.clock.advance(1 / offered_rate)
         throttled = kms_requests("GenerateRandom", "ThrottlingException") - before
     return throttled / max(1, sent.count)
+
+
+def plot(calls: dict[str, dict[str, int]], throttled: dict[str, dict[str, float]], calls_title: str):
+    """Two panels: KMS requests with and without each call-saving mitigation, and the share
+    of requests throttled when the load is spread or the quota raised.
+
+    `calls` groups counts by mitigation, e.g. {"ESDK": {"no cache": 40, "cache, 20 msgs/key": 2}};
+    the first entry of each group is the baseline (red), the others the mitigated runs (green).
+    `throttled` groups shares between 0 and 1 the same way."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    labels, values, colours = [], [], []
+    for group, counts in calls.items():
+        for i, (label, count) in enumerate(counts.items()):
+            labels.append(f"{group}, {label}")
+            values.append(count)
+            colours.append("#c44e52" if i == 0 else ("#55a868", "#8fbc8f")[(i - 1) % 2])
+    bars = left.barh(labels, values, color=colours)
+    left.bar_label(bars, padding=2)
+    left.invert_yaxis()
+    left.set_xlabel("KMS requests")
+    left.set_title(calls_title)
+    shares = {f"{group}: {label}": share for group, found in throttled.items() for label, share in found.items()}
+    bars = right.barh(list(shares), [100 * v for v in shares.values()], color="#4c72b0")
+    right.bar_label(bars, fmt="%.0f%%", padding=2)
+    right.invert_yaxis()
+    right.set_xlim(0, 100)
+    right.set_xlabel("% of requests throttled (no retries)")
+    right.set_title("Spreading the load and raising the quota")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -43,13 +43,15 @@ LESSONS = """## 1. The suite on one page
 # kms-facts: E1-E5 (prices), F1/F2/J7 (rotation), J1/J3 (quotas), J7 (resources), C5/C13 (sizes),
 # G1 (deletion), H6 (policy size), H10 (grant tokens), K1-K3 (retries; the installed botocore 1.44
 # defaults to standard, K1 describes 1.43).
+# Markdown: a dollar sign is written <span>\$</span>, or JupyterLab typesets "$1 ... $3" as maths
+# (tests/test_no_maths.py says why).
 NUMBERS = """### Numbers to know
 
 | what | number | older notes say |
 |---|---|---|
-| symmetric request price | **$0.03 per 10,000** requests; 20,000 free a month | "$0.03 cents" (100× too low) |
-| customer managed key | $1 a month, + $1 for each of the first two rotations (max $3) | "$1/month" (incomplete) |
-| RSA `GenerateDataKeyPair` | $12.00 per 10,000 | "$0.15" (that is other asymmetric requests) |
+| symmetric request price | **<span>\\$</span>0.03 per 10,000** requests; 20,000 free a month | "<span>\\$</span>0.03 cents" (100× too low) |
+| customer managed key | <span>\\$</span>1 a month, + <span>\\$</span>1 for each of the first two rotations (max <span>\\$</span>3) | "<span>\\$</span>1/month" (incomplete) |
+| RSA `GenerateDataKeyPair` | <span>\\$</span>12.00 per 10,000 | "<span>\\$</span>0.15" (that is other asymmetric requests) |
 | symmetric quota (rps, shared per account and Region) | 10,000; 20,000 in six Regions; 100,000 in us-east-1, us-west-2, eu-west-1 | 5,500 |
 | RSA / ECC quota (rps) | 1,000 / 1,000 | 500 / 300 |
 | on-demand rotations per key | 25 (not adjustable) | 10 |
@@ -66,7 +68,7 @@ NUMBERS = """### Numbers to know
 COVERAGE = """## 2. Coverage: topics, lessons, labs and questions
 
 Which DVA-C02 encryption topics the suite teaches (lessons), lets you practise (labs) and
-asks about (questions). The same table is in `docs/coverage.md`."""
+asks about (questions). The same table is in [docs/coverage.md](../docs/coverage.md)."""
 
 HOW = """## 3. How to answer
 
@@ -78,7 +80,7 @@ SUMMARY = """## Summary
 - The exam's encryption questions are mostly about **which KMS feature fits a need**: envelope
   encryption for data over 4 KB, `GetPublicKey` for parties outside AWS, grants for services,
   `kms:ViaService` for "only through S3", Bucket Keys or caching for throttling and cost.
-- Learn the current numbers, not the old ones: **$0.03 per 10,000 requests**, **25** on-demand
+- Learn the current numbers, not the old ones: **<span>\\$</span>0.03 per 10,000 requests**, **25** on-demand
   rotations, symmetric quotas **10,000 / 20,000 / 100,000** requests per second.
 - Every answer above links back to the lesson section that shows it in the sandbox.
 
@@ -87,7 +89,10 @@ SUMMARY = """## Summary
 - Exam guide: [AWS Certified Developer – Associate (DVA-C02)](https://docs.aws.amazon.com/aws-certification/latest/developer-associate-02/developer-associate-02.html)
 - [AWS KMS concepts](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html)
 - [AWS KMS quotas](https://docs.aws.amazon.com/kms/latest/developerguide/limits.html)
-- [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)"""
+- [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)
+
+That is the whole course. The [map in lesson 00](00_start_here.ipynb#The-map) lists every lesson and lab,
+to go back to any of them."""
 
 
 # kms-facts J1: the shared symmetric quota, by Region group (requests per second).
@@ -101,16 +106,19 @@ SYMMETRIC_QUOTAS = (
 def plot_symmetric_quotas():
     """Bars: the symmetric request quota by Region group, with the stale 5,500 marked."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.4))
     names = [n for n, _ in SYMMETRIC_QUOTAS][::-1]
     values = [v for _, v in SYMMETRIC_QUOTAS][::-1]
     ax.barh(names, values, color="#5b8e7d")
     for y, v in enumerate(values):
         ax.text(v, y, f" {v:,}", va="center")
-    ax.axvline(5_500, color="#c0504d", linestyle="--")
-    ax.text(5_500, len(values) - 0.45, " 5,500: the out-of-date figure", color="#c0504d", fontsize=9)
+    # The stale figure goes in the legend, in the empty space beside the short bars (not over the title).
+    ax.axvline(5_500, color="#c0504d", linestyle="--", label="5,500: the out-of-date figure older notes quote")
+    ax.legend(loc="upper right", fontsize=9, frameon=False)
     ax.set_xlim(0, 125_000)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     ax.set_xlabel("symmetric cryptographic requests per second, shared per account and Region")
     ax.set_title("KMS symmetric request quotas today")
     fig.tight_layout()
@@ -150,7 +158,8 @@ def build(bank: list[Question]):
         for q in questions:
             number += 1
             cells.append(new_markdown_cell(markdown(q, number)))
-            cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. "B"'))
+            example = '"B"' if len(q.answer) == 1 else '"AC" (choose two)' if len(q.answer) == 2 else '"ACD"'
+            cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. {example}'))
     cells.append(new_markdown_cell(SUMMARY))
     nb = new_notebook(cells=cells, metadata=dict(STANDARD_METADATA))
     # Stable cell ids (nbformat would draw random ones): derived from the position.
