@@ -20,6 +20,8 @@ exclude_patterns = [".*", "build", "node_modules", "**/.ipynb_checkpoints"]
 
 # Render the committed outputs; never run a notebook here.
 nb_execution_mode = "off"
+# Markdown outputs (quiz feedback) are read as MyST, so their links to lessons resolve like any other.
+nb_render_markdown_format = "myst"
 # No MyST extensions: no dollarmath, since the course has no maths and "$3" is money.
 myst_enable_extensions = []
 myst_heading_anchors = 6

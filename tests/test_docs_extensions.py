@@ -58,7 +58,8 @@ def project(tmp_path, monkeypatch):
               "- [the Makefile](../Makefile) and [the labs folder](../labs/)\n")
     lab = ("# Lab 01 · One\n\nFollows [lesson 01](../notebooks/01_one.ipynb#Summary).",)
     _notebook(tmp_path / "labs" / "01_one.ipynb", *lab)
-    _notebook(tmp_path / "labs" / "solutions" / "01_one.ipynb", *lab)   # the link is written for labs/
+    _notebook(tmp_path / "labs" / "solutions" / "01_one_solution.ipynb",
+              "# Lab 01 solution · One\n\nFollows [lesson 01](../../notebooks/01_one.ipynb#Summary).")
     return tmp_path
 
 
@@ -91,10 +92,10 @@ def test_links_resolve_the_way_jupyterlab_and_github_write_them(project):
     # Files that are not pages: plain text without a repository URL, and nothing copied.
     assert "the Makefile" in two and "Makefile" not in "".join(p.name for p in (project / "build" / "site").rglob("*"))
     assert 'href="../Makefile"' not in two
-    # A solution's link written for labs/ still reaches the lesson; labs and solutions link each other.
-    solved = _html(project, "labs/solutions/01_one.html")
+    # A solution's link reaches the lesson; labs and solutions link each other.
+    solved = _html(project, "labs/solutions/01_one_solution.html")
     assert 'href="../../notebooks/01_one.html#summary"' in solved
-    assert 'href="../01_one.html"' in solved and 'href="solutions/01_one.html"' in _html(project, "labs/01_one.html")
+    assert 'href="../01_one.html"' in solved and 'href="solutions/01_one_solution.html"' in _html(project, "labs/01_one.html")
 
 
 def test_the_course_order_comes_from_the_readme_with_each_lab_after_its_lesson(project):
@@ -105,7 +106,7 @@ def test_the_course_order_comes_from_the_readme_with_each_lab_after_its_lesson(p
         order.append(doc)
         doc = relations[doc][2]
     assert order[:4] == ["site/index", "notebooks/01_one", "labs/01_one", "notebooks/02_two"]
-    assert order[4:] == ["labs/solutions/01_one", "docs/design"]
+    assert order[4:] == ["labs/solutions/01_one_solution", "docs/design"]
     assert relations["labs/01_one"][0] == "notebooks/01_one", "the lab is nested under its lesson"
 
 

@@ -153,7 +153,7 @@ def test_labs_link_their_solution_and_back(page, base):
     page.goto(base + "labs/02_envelope_encryption.html", wait_until="load")
     page.locator(".kmslab-lab-note a").click()
     page.wait_for_load_state("load")
-    assert page.url.endswith("labs/solutions/02_envelope_encryption.html")
+    assert page.url.endswith("labs/solutions/02_envelope_encryption_solution.html")
     page.locator(".kmslab-lab-note a").click()
     page.wait_for_load_state("load")
     assert page.url.endswith("labs/02_envelope_encryption.html")

@@ -47,8 +47,13 @@ def course(readme: str) -> list[tuple[str, str | None]]:
 
 
 def solution_of(lab: str) -> str:
-    """labs/01_x -> labs/solutions/01_x"""
-    return "labs/solutions/" + lab.split("/", 1)[1]
+    """labs/01_x -> labs/solutions/01_x_solution"""
+    return "labs/solutions/" + lab.split("/", 1)[1] + "_solution"
+
+
+def lab_of(solution: str) -> str:
+    """labs/solutions/01_x_solution -> labs/01_x"""
+    return "labs/" + solution.rsplit("/", 1)[1].removesuffix("_solution")
 
 
 def jupyterlab_anchor(heading_text: str) -> str:
@@ -155,7 +160,7 @@ class JupyterLabAnchors(SphinxTransform):
 
 
 class RepositoryLinks(SphinxTransform):
-    """Links to repository files that are not pages; links in solutions written for labs/."""
+    """Links to repository files that are not pages."""
 
     default_priority = 500
 
@@ -167,7 +172,7 @@ class RepositoryLinks(SphinxTransform):
             if node.get("reftype") != "myst" or node.get("refdomain") is not None:
                 continue
             path, _, anchor = node["reftarget"].partition("#")
-            if self._included_link(node, path, anchor) or self._solution_link(node, path, anchor):
+            if self._included_link(node, path, anchor):
                 continue
             _, absolute = self.env.relfn2path(path, self.env.docname)
             if Path(absolute).is_dir():
@@ -213,17 +218,6 @@ class RepositoryLinks(SphinxTransform):
             return False
         return self._resolve_from(node, path, anchor, base)
 
-    def _solution_link(self, node: nodes.Element, path: str, anchor: str) -> bool:
-        """A solution is its lab's copy: a link that only works from labs/ is read from there."""
-        docname = self.env.docname
-        if not docname.startswith("labs/solutions/"):
-            return False
-        if not self._resolve_from(node, path, anchor, "labs/" + docname.rsplit("/", 1)[1]):
-            return False
-        logger.info("link %r read from labs/ (from labs/solutions/ it should be ../%s)",
-                    path, path, location=node)
-        return True
-
 
 class LabNotes(SphinxTransform):
     """A lab starter links its solved copy; a solution links back to its lab."""
@@ -233,7 +227,7 @@ class LabNotes(SphinxTransform):
     def apply(self, **kwargs) -> None:
         docname = self.env.docname
         if docname.startswith("labs/solutions/"):
-            other, before, link, after = ("labs/" + docname.rsplit("/", 1)[1], "The solved copy of the ", "lab",
+            other, before, link, after = (lab_of(docname), "The solved copy of the ", "lab",
                                           ": only the cells tagged `learner` differ.")
         elif docname.startswith("labs/"):
             other, before, link, after = (solution_of(docname), "Run this lab in JupyterLab (`make lab`) to use "
