@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import re
 
 import nbformat
 import pytest
@@ -108,8 +110,31 @@ def test_markdown_hides_the_answer_in_details():
     text = quiz.markdown(quiz.by_id("pricing-01", BANK), 7)
     assert text.startswith("**Q7** `pricing-01` · ")
     assert "<details><summary>Show the answer</summary>" in text
-    assert "**Answer: B.** " in text and "$0.03 per 10,000 requests" in text
+    assert "**Answer: B.** " in text and "\\$0.03 per 10,000 requests" in text
     assert "](02_kms_fundamentals.ipynb#7.-What-it-costs)" in text
+
+
+def test_markdown_escapes_every_dollar_so_jupyterlab_shows_no_maths():
+    """Two unescaped $ in one Markdown cell would be typeset as LaTeX between them."""
+    for q in BANK:
+        assert re.search(r"(?<!\\)\$", quiz.markdown(q)) is None, q.id
+    assert "$0.03" in quiz.feedback("pricing-01", "B", BANK)      # printed text stays plain
+
+
+def test_markdown_links_the_sources_of_the_answer():
+    q = dataclasses.replace(quiz.by_id("pricing-01", BANK), sources=("request-prices",))
+    assert "Sources: [request-prices](../docs/sources.md#request-prices)" in quiz.markdown(q)
+    assert "Sources:" not in quiz.markdown(q, reveal=False)
+
+
+def test_validation_unknown_source_and_scenario_numbers():
+    def unknown(qs):
+        qs[0]["sources"] = ["no-such-entry"]
+    assert "unknown source id(s) ['no-such-entry']" in broken(unknown)
+
+    def scenario(qs):
+        qs[0]["scenario_numbers"] = ["four"]
+    assert "scenario_numbers must be a list of numbers" in broken(scenario)
 
 
 def test_corrected_study_note_facts():
@@ -168,3 +193,4 @@ def test_links_use_the_heading_id_jupyterlab_renders():
     q = quiz.by_id("access-01", BANK)
     assert "`" in q.section
     assert q.link.endswith("(07_key_policies_iam_grants.ipynb#2.-What-arn:aws:iam::ACCOUNT:root-really-means)")
+    assert quiz.heading_anchor("3. `GetPublicKey`: outside AWS") == "3.-GetPublicKey:-outside-AWS"

@@ -56,6 +56,9 @@ TOPICS: dict[str, Topic] = {
 
 REVIEW_LESSON = "11_exam_review.ipynb"
 _FIELDS = {"id", "topic", "lesson", "section", "question", "choices", "answer", "explanation"}
+# sources: ids in kmslab/data/sources.json the answer rests on (tests check its numbers against them);
+# scenario_numbers: numbers the question's own scenario brings in, which are not facts.
+_OPTIONAL = {"sources", "scenario_numbers"}
 _ID = re.compile(r"^[a-z]+(-[a-z]+)*-\d{2}$")
 
 
@@ -73,6 +76,8 @@ class Question:
     choices: tuple[str, ...]
     answer: tuple[int, ...]
     explanation: str
+    sources: tuple[str, ...] = ()
+    scenario_numbers: tuple[float, ...] = ()
 
     @property
     def letters(self) -> str:
@@ -80,12 +85,14 @@ class Question:
 
     @property
     def link(self) -> str:
-        """A markdown link to the lesson section (JupyterLab heading anchors).
+        """A markdown link to the lesson section (JupyterLab heading anchors)."""
+        return f"[{self.lesson[:-6]} › {self.section}]({self.lesson}#{heading_anchor(self.section)})"
 
-        JupyterLab (and nbconvert) make a heading's id from its rendered text with spaces
-        turned into dashes, so inline-code backticks are not part of it."""
-        anchor = self.section.replace("`", "").replace(" ", "-")
-        return f"[{self.lesson[:-6]} › {self.section}]({self.lesson}#{anchor})"
+
+def heading_anchor(heading: str) -> str:
+    """The id JupyterLab gives a notebook heading: its rendered text with spaces turned into
+    dashes (nbconvert does the same), so inline-code backticks are not part of it."""
+    return heading.replace("`", "").replace(" ", "-")
 
 
 # -- loading and validation ---------------------------------------------------------------
@@ -111,7 +118,7 @@ def validate(data: Any) -> list[Question]:
 
         if not isinstance(q, dict):
             raise wrong("must be a JSON object")
-        missing, extra = _FIELDS - set(q), set(q) - _FIELDS
+        missing, extra = _FIELDS - set(q), set(q) - _FIELDS - _OPTIONAL
         if missing:
             raise wrong(f"missing field(s) {sorted(missing)}")
         if extra:
@@ -144,12 +151,28 @@ def validate(data: Any) -> list[Question]:
             raise wrong("answer repeats an index")
         if len(answer) > 1 and f"choose {_NUMBER.get(len(answer), len(answer))}" not in q["question"].lower():
             raise wrong(f'a question with {len(answer)} answers must say "Choose {_NUMBER.get(len(answer))}."')
+        cited = q.get("sources", [])
+        if not isinstance(cited, list) or not all(isinstance(s, str) for s in cited):
+            raise wrong("sources must be a list of ids from kmslab/data/sources.json")
+        unknown = [s for s in cited if s not in _sources()]
+        if unknown:
+            raise wrong(f"unknown source id(s) {unknown}; see docs/sources.md")
+        scenario = q.get("scenario_numbers", [])
+        if not isinstance(scenario, list) or not all(isinstance(n, (int, float)) for n in scenario):
+            raise wrong("scenario_numbers must be a list of numbers")
         questions.append(Question(q["id"], q["topic"], q["lesson"], q["section"], q["question"],
-                                  tuple(choices), tuple(sorted(answer)), q["explanation"]))
+                                  tuple(choices), tuple(sorted(answer)), q["explanation"],
+                                  tuple(cited), tuple(scenario)))
     return questions
 
 
 _NUMBER = {2: "two", 3: "three"}
+
+
+def _sources():
+    from kmslab import sources
+
+    return sources.load()
 
 
 def load(path: str | Path | None = None) -> list[Question]:
@@ -167,15 +190,23 @@ def by_id(question_id: str, bank: list[Question] | None = None) -> Question:
 # -- showing and answering ------------------------------------------------------------------
 
 def markdown(q: Question, number: int | None = None, reveal: bool = True) -> str:
-    """A question as markdown; with `reveal`, the answer sits in a closed <details> block."""
+    """A question as markdown; with `reveal`, the answer sits in a closed <details> block.
+
+    Dollar signs are escaped so that JupyterLab does not typeset prices as maths. Sources link
+    to docs/sources.md from a notebook folder (notebooks/ or labs/)."""
+    from kmslab.sources import escape_dollars, link
+
     title = f"**Q{number}** " if number is not None else ""
     lines = [f"{title}`{q.id}` · {q.question}", ""]
     lines += [f"- **{LETTERS[i]}.** {c}" for i, c in enumerate(q.choices)]
     if reveal:
         lines += ["", "<details><summary>Show the answer</summary>", "",
                   f"**Answer: {', '.join(q.letters)}.** {q.explanation}", "",
-                  f"Lesson: {q.link}", "", "</details>"]
-    return "\n".join(lines)
+                  f"Lesson: {q.link}"]
+        if q.sources:
+            lines += ["", "Sources: " + ", ".join(link(s) for s in q.sources)]
+        lines += ["", "</details>"]
+    return escape_dollars("\n".join(lines))
 
 
 def show(question_id: str):
