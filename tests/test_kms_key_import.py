@@ -1,4 +1,4 @@
-"""Imported key material, BYOK (botocore KMS model; kms-facts F6)."""
+"""Imported key material, BYOK (botocore KMS model; sources: imported-key-material)."""
 import datetime as dt
 import os
 

@@ -138,7 +138,7 @@ def test_validation_unknown_source_and_scenario_numbers():
 
 
 def test_corrected_study_note_facts():
-    """kms-facts: the corrected versions of what older notes get wrong."""
+    """docs/sources.md: the corrected versions of what older notes get wrong."""
     def answer_text(qid):
         q = quiz.by_id(qid, BANK)
         return " ".join(q.choices[i] for i in q.answer)

@@ -3,7 +3,7 @@ suite, the coverage table, and every question with a cell to answer it.
 
 Built by `python -m kmslab.teach.quiz build-notebook notebooks/11_exam_review.ipynb`,
 then executed with `python -m kmslab.notebooks run notebooks/11_exam_review.ipynb`.
-Every fact in the summary tables is from ../shared/reference/kms-facts.md (ids in comments).
+Every fact in the summary tables is from docs/sources.md (ids in comments).
 """
 from __future__ import annotations
 
@@ -40,9 +40,9 @@ LESSONS = """## 1. The suite on one page
 | 09 Quotas and throttling | `ThrottlingException` → backoff with jitter, then caching / Bucket Keys, then a quota increase. Requests made for you by AWS services count. |
 | 10 KMS in AWS services | SSE-S3 by default since 2023; SSE-KMS, Bucket Keys (up to 99% fewer calls), DSSE-KMS, SSE-C (HTTPS, blocked by default since April 2026). SecureString (`aws/ssm`), Secrets Manager (`aws/secretsmanager`). |"""
 
-# kms-facts: E1-E5 (prices), F1/F2/J7 (rotation), J1/J3 (quotas), J7 (resources), C5/C13 (sizes),
-# G1 (deletion), H6 (policy size), H10 (grant tokens), K1-K3 (retries; the installed botocore 1.44
-# defaults to standard, K1 describes 1.43).
+# sources: key-price, free-of-charge, request-prices (prices), automatic-rotation, on-demand-rotation, resource-quotas (rotation), symmetric-request-quota, asymmetric-request-quotas (quotas), resource-quotas (resources), encrypt-plaintext-limits, data-key-sizes (sizes),
+# sources: deletion-waiting-period (deletion), sources: key-policy-size (policy size), sources: grants (grant tokens), sources: retry-default-mode, legacy-retry-mode, standard-retry-mode (retries; the installed botocore 1.44
+# defaults to standard, sources: retry-default-mode describes 1.43).
 NUMBERS = """### Numbers to know
 
 | what | number | older notes say |
@@ -90,7 +90,7 @@ SUMMARY = """## Summary
 - [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)"""
 
 
-# kms-facts J1: the shared symmetric quota, by Region group (requests per second).
+# (sources: symmetric-request-quota) the shared symmetric quota, by Region group (requests per second).
 SYMMETRIC_QUOTAS = (
     ("most Regions", 10_000),
     ("us-east-2, ap-southeast-1, ap-southeast-2,\nap-northeast-1, eu-central-1, eu-west-2", 20_000),
