@@ -1,4 +1,4 @@
-"""The project's own sources: helpers/kmslab/data/sources.json, docs/sources.md generated from it,
+"""The project's own sources (helpers/kmslab/data/sources.json), docs/sources.md generated from it,
 and the number checks that hold other texts to it."""
 from __future__ import annotations
 
@@ -168,3 +168,87 @@ def test_links_and_labels():
     assert sources.url_label("https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html") == \
         "AWS KMS API Reference: Sign"
     assert sources.url_label("https://www.rfc-editor.org/rfc/rfc5280#section-6") == "IETF: RFC 5280 § 6"
+
+
+# -- what holds other texts to the sources ------------------------------------------------------
+
+from kmslab.teach import quiz  # noqa: E402
+
+BANK = quiz.load()
+
+
+@pytest.mark.parametrize("q", BANK, ids=lambda q: q.id)
+def test_quiz_answers_and_explanations_agree_with_their_sources(q):
+    """Every number and date in a question's right answer is a current value of the entries it names;
+    its explanation may also tell their history. Questions name their sources in questions.json."""
+    assert q.sources, f"{q.id}: name the entries of data/sources.json this answer rests on"
+    assert sources.question_problems(q, DATA) == []
+
+
+def test_numbers_to_know_agree_with_the_sources():
+    assert DATA.numbers_to_know, "lesson 11's table comes from numbers_to_know"
+    assert sources.table_problems(DATA) == []
+
+
+def test_a_wrong_number_in_the_quiz_or_the_table_fails():
+    import dataclasses
+
+    q = quiz.by_id("rotation-03", BANK)
+    wrong_answer = dataclasses.replace(q, choices=tuple(c.replace("25", "10") for c in q.choices))
+    assert sources.question_problems(wrong_answer, DATA) == [
+        "rotation-03, answer: '10' is not a value of ['on-demand-rotation']"]
+    wrong_explanation = dataclasses.replace(q, explanation=q.explanation.replace("April 2024", "May 2024"))
+    assert sources.question_problems(wrong_explanation, DATA) == [
+        "rotation-03, explanation: date 'May 2024' is not a change recorded in ['on-demand-rotation']"]
+
+    data = copy.deepcopy(RAW)
+    entry = next(e for e in data["sources"] if e["id"] == "on-demand-rotation")
+    entry["values"]["max_per_key"] = 30            # AWS raised the limit, the table was not updated
+    assert sources.table_problems(sources.validate(data)) == [
+        "numbers to know, 'on-demand rotations per key': '25' is not a value of ['on-demand-rotation']"]
+
+
+def test_the_fidelity_ledger_cites_real_entries():
+    from kmslab.service.ledger_rules import MOTO_MATCHES, NOT_MODELLED, RULES
+
+    for item in [*RULES, *MOTO_MATCHES, *NOT_MODELLED]:
+        ids = [i.strip() for i in item["facts"].split(",")]
+        assert ids and all(i in DATA for i in ids), f"ledger rule {item['id']}: {ids}"
+
+
+def _tracked() -> list:
+    import subprocess
+
+    try:
+        names = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                               capture_output=True, text=True).stdout.splitlines()
+        return [ROOT / n for n in names if (ROOT / n).is_file()]
+    except (OSError, subprocess.CalledProcessError):      # not a git checkout: every file but the venv
+        return [p for p in ROOT.rglob("*") if p.is_file() and not {".git", ".venv"} & set(p.parts)]
+
+
+TRACKED = _tracked()
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+def test_every_citation_in_the_repository_names_a_real_entry():
+    """Code says 'sources: <id>, <id>', Markdown and hints 'sources.md#<id>': a typo, or an id
+    that a merge brought back from an older tree, fails here."""
+    wrong = []
+    for path in TRACKED:
+        if path.suffix not in (".py", ".md", ".ipynb", ".json", ".txt", ".cfg", ".toml"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        cited = re.findall(rf"sources\.md#({SLUG})", text)
+        for group in re.findall(rf"\bsources: (?!tuple\b)({SLUG}(?:, {SLUG})*)", text):
+            cited += group.split(", ")
+        wrong += [f"{path.relative_to(ROOT)}: {i}" for i in cited if i not in DATA]
+    assert wrong == []
+
+
+def test_the_research_notes_are_named_nowhere():
+    """The team's notes are not part of the project: every fact cites the AWS page or
+    docs/sources.md (the migration that replaced the old citations lives outside the repository)."""
+    name = ("kms" + "-facts").encode()
+    found = [str(p.relative_to(ROOT)) for p in TRACKED if name in p.read_bytes()]
+    assert found == [], f"cite docs/sources.md or the AWS page instead: {found}"

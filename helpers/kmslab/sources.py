@@ -1,4 +1,4 @@
-"""The course's sources: every fact a reader might doubt, with the AWS pages it rests on.
+"""The course's sources, that is every fact a reader might doubt, with the AWS pages it rests on.
 
 The data is `kmslab/data/sources.json`; this module loads and checks it, renders
 `docs/sources.md`, and checks the numbers other texts state against it:

@@ -56,8 +56,8 @@ TOPICS: dict[str, Topic] = {
 
 REVIEW_LESSON = "11_exam_review.ipynb"
 _FIELDS = {"id", "topic", "lesson", "section", "question", "choices", "answer", "explanation"}
-# sources: ids in kmslab/data/sources.json the answer rests on (tests check its numbers against them);
-# scenario_numbers: numbers the question's own scenario brings in, which are not facts.
+# "sources" lists ids in kmslab/data/sources.json the answer rests on (tests check its numbers against them);
+# and "scenario_numbers" the numbers the question's own scenario brings in, which are not facts.
 _OPTIONAL = {"sources", "scenario_numbers"}
 _ID = re.compile(r"^[a-z]+(-[a-z]+)*-\d{2}$")
 
