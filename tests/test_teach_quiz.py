@@ -194,3 +194,17 @@ def test_links_use_the_heading_id_jupyterlab_renders():
     assert "`" in q.section
     assert q.link.endswith("(07_key_policies_iam_grants.ipynb#2.-What-arn:aws:iam::ACCOUNT:root-really-means)")
     assert quiz.heading_anchor("3. `GetPublicKey`: outside AWS") == "3.-GetPublicKey:-outside-AWS"
+
+
+def test_lesson_11_numbers_table_comes_from_the_sources():
+    """The table is data/sources.json's numbers_to_know (tests/test_sources.py checks its numbers);
+    no Markdown cell of lesson 11 leaves a $ for JupyterLab to typeset as maths."""
+    from kmslab import sources
+    from kmslab.teach import review
+
+    cells = [c.source for c in quiz.build_notebook(BANK).cells if c.cell_type == "markdown"]
+    assert review.numbers_markdown() in cells
+    for source in cells:
+        assert re.search(r"(?<!\\)\$", re.sub(r"`[^`]*`", "", source)) is None, source[:80]
+        for entry in re.findall(r"\.\./docs/sources\.md#([\w-]+)", source):
+            assert entry in sources.load(), entry

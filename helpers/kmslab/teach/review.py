@@ -3,9 +3,13 @@ suite, the coverage table, and every question with a cell to answer it.
 
 Built by `python -m kmslab.teach.quiz build-notebook notebooks/11_exam_review.ipynb`,
 then executed with `python -m kmslab.notebooks run notebooks/11_exam_review.ipynb`.
-Every fact in the summary tables is from docs/sources.md (ids in comments).
+The "Numbers to know" table is generated from data/sources.json (`numbers_to_know`), each row
+linking its entry on docs/sources.md; tests check its numbers against the entries' values.
+Dollar signs in every Markdown cell are escaped so JupyterLab does not typeset them as maths.
 """
 from __future__ import annotations
+
+from kmslab import sources
 
 from .quiz import TOPICS, Question, markdown
 
@@ -40,28 +44,19 @@ LESSONS = """## 1. The suite on one page
 | 09 Quotas and throttling | `ThrottlingException` → backoff with jitter, then caching / Bucket Keys, then a quota increase. Requests made for you by AWS services count. |
 | 10 KMS in AWS services | SSE-S3 by default since 2023; SSE-KMS, Bucket Keys (up to 99% fewer calls), DSSE-KMS, SSE-C (HTTPS, blocked by default since April 2026). SecureString (`aws/ssm`), Secrets Manager (`aws/secretsmanager`). |"""
 
-# sources: key-price, free-of-charge, request-prices (prices), automatic-rotation, on-demand-rotation, resource-quotas (rotation), symmetric-request-quota, asymmetric-request-quotas (quotas), resource-quotas (resources), encrypt-plaintext-limits, data-key-sizes (sizes),
-# sources: deletion-waiting-period (deletion), sources: key-policy-size (policy size), sources: grants (grant tokens), sources: retry-default-mode, legacy-retry-mode, standard-retry-mode (retries; the installed botocore 1.44
-# defaults to standard, sources: retry-default-mode describes 1.43).
-NUMBERS = """### Numbers to know
+NUMBERS_INTRO = """### Numbers to know
 
-| what | number | older notes say |
-|---|---|---|
-| symmetric request price | **$0.03 per 10,000** requests; 20,000 free a month | "$0.03 cents" (100× too low) |
-| customer managed key | $1 a month, + $1 for each of the first two rotations (max $3) | "$1/month" (incomplete) |
-| RSA `GenerateDataKeyPair` | $12.00 per 10,000 | "$0.15" (that is other asymmetric requests) |
-| symmetric quota (rps, shared per account and Region) | 10,000; 20,000 in six Regions; 100,000 in us-east-1, us-west-2, eu-west-1 | 5,500 |
-| RSA / ECC quota (rps) | 1,000 / 1,000 | 500 / 300 |
-| on-demand rotations per key | 25 (not adjustable) | 10 |
-| automatic rotation period | 90–2560 days, default 365 | — |
-| imported key material | on-demand rotation with `NEW_KEY_MATERIAL` (symmetric) | "only manual rotation" |
-| deletion waiting period | 7–30 days, default 30 | — |
-| `Encrypt` plaintext (symmetric) | 4096 bytes | — |
-| data key / `GenerateRandom` size | 1–1024 bytes | — |
-| key policy size | 32 KB (32,768 bytes) | — |
-| grants per key / grant tokens per request | 50,000 / 10 | — |
-| customer managed keys per Region / aliases per key | 100,000 / 50 | — |
-| botocore retry mode, total attempts | standard (the default in botocore 1.44, installed here): 3, backoff capped at 20 s; legacy: 5 | "legacy is the default" (true up to botocore 1.43) |"""
+Each row links to its entry on the [sources page](../docs/sources.md), which names the AWS pages."""
+
+
+def numbers_markdown(data: sources.Sources | None = None) -> str:
+    """The "Numbers to know" table, from data/sources.json."""
+    data = data or sources.load()
+    lines = [NUMBERS_INTRO, "", "| what | number | older notes say |", "|---|---|---|"]
+    lines += [f"| {sources.link(row.sources[0], text=row.what)} | {row.number} | {row.older} |"
+              for row in data.numbers_to_know]
+    return sources.escape_dollars("\n".join(lines))
+
 
 COVERAGE = """## 2. Coverage: topics, lessons, labs and questions
 
@@ -90,11 +85,12 @@ SUMMARY = """## Summary
 - [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)"""
 
 
-# (sources: symmetric-request-quota) the shared symmetric quota, by Region group (requests per second).
+# The shared symmetric quota, by Region group (requests per second), from data/sources.json.
+_QUOTA = sources.load()["symmetric-request-quota"].values
 SYMMETRIC_QUOTAS = (
-    ("most Regions", 10_000),
-    ("us-east-2, ap-southeast-1, ap-southeast-2,\nap-northeast-1, eu-central-1, eu-west-2", 20_000),
-    ("us-east-1, us-west-2, eu-west-1", 100_000),
+    ("most Regions", _QUOTA["default_rps"]),
+    ("us-east-2, ap-southeast-1, ap-southeast-2,\nap-northeast-1, eu-central-1, eu-west-2", _QUOTA["larger_rps"]),
+    ("us-east-1, us-west-2, eu-west-1", _QUOTA["largest_rps"]),
 )
 
 
@@ -131,7 +127,7 @@ def build(bank: list[Question]):
                       'from kmslab.teach import quiz, review\nbank = quiz.load()\n'
                       'print(f"{len(bank)} questions on {len(quiz.TOPICS)} topics")'),
         new_markdown_cell(LESSONS),
-        new_markdown_cell(NUMBERS),
+        new_markdown_cell(numbers_markdown()),
         new_markdown_cell("The quotas, as a picture: where you are decides how fast you may call KMS."),
         new_code_cell("review.plot_symmetric_quotas()"),
         new_markdown_cell(COVERAGE),
@@ -152,6 +148,9 @@ def build(bank: list[Question]):
             cells.append(new_markdown_cell(markdown(q, number)))
             cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. "B"'))
     cells.append(new_markdown_cell(SUMMARY))
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = sources.escape_dollars(cell.source)
     nb = new_notebook(cells=cells, metadata=dict(STANDARD_METADATA))
     # Stable cell ids (nbformat would draw random ones): derived from the position.
     for i, cell in enumerate(nb.cells):
