@@ -1,4 +1,4 @@
-"""The audit trail (kms-facts B5, N1): CloudTrail LookupEvents through plain boto3 clients."""
+"""The audit trail (sources: cloudtrail-logging, encryption-context): CloudTrail LookupEvents through plain boto3 clients."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Imported key material, BYOK (botocore KMS model; kms-facts F6), into symmetric, HMAC,
+"""Imported key material, BYOK (botocore KMS model; sources: imported-key-material), into symmetric, HMAC,
 RSA and ECC keys (https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-conceptual.html)."""
 import datetime as dt
 import os

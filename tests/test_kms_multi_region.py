@@ -1,4 +1,4 @@
-"""Multi-Region keys share material and nothing else (kms-facts B2)."""
+"""Multi-Region keys share material and nothing else (sources: multi-region-keys)."""
 import pytest
 
 from kms_helpers import error_code

@@ -53,8 +53,7 @@ def link_problem(source: str, target: str, root: Path = ROOT) -> str | None:
     if not (root / path).exists():
         return f"{target}: {path} does not exist"
     if anchor and (root / path).suffix in (".ipynb", ".md"):
-        ids = [markdown.heading_id(h) for h in markdown.notebook_headings(root / path)]
-        if anchor not in ids:
+        if anchor not in markdown.anchor_ids(root / path):
             return f"{target}: {path} has no heading with the id {anchor!r}"
     return None
 

@@ -1,4 +1,4 @@
-"""Mitigations you can count: data key caching, S3 Bucket Keys, a quota increase (kms-facts J6)."""
+"""Mitigations you can count: data key caching, S3 Bucket Keys, a quota increase (sources: throttling)."""
 from __future__ import annotations
 
 import pytest

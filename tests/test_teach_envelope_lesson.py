@@ -12,7 +12,7 @@ from kmslab.teach import envelope_lesson as lesson
 
 def test_direct_calls_and_cost():
     assert [lesson.direct_calls(n) for n in (0, 1, 4096, 4097, 2**30)] == [1, 1, 1, 2, 262_144]
-    assert lesson.request_cost(10_000) == pytest.approx(0.03)      # kms-facts E4
+    assert lesson.request_cost(10_000) == pytest.approx(0.03)      # sources: request-prices
 
 
 def test_direct_vs_envelope_counts_real_requests(kms):

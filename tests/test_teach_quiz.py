@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import re
 
 import nbformat
 import pytest
@@ -155,8 +157,31 @@ def test_markdown_hides_the_answer_in_details():
     assert "[lesson 02, section “7. What it costs”](02_kms_fundamentals.ipynb#7.-What-it-costs)" in text
 
 
+def test_markdown_escapes_every_dollar_so_jupyterlab_shows_no_maths():
+    """Two unescaped $ in one Markdown cell would be typeset as LaTeX between them."""
+    for q in BANK:
+        assert re.search(r"(?<!\\)\$", quiz.markdown(q)) is None, q.id
+    assert "$0.03" in quiz.plain(quiz.feedback("pricing-01", "B", BANK))      # printed text is plain
+
+
+def test_markdown_links_the_sources_of_the_answer():
+    q = dataclasses.replace(quiz.by_id("pricing-01", BANK), sources=("request-prices",))
+    assert "Sources: [request-prices](../docs/sources.md#request-prices)" in quiz.markdown(q)
+    assert "Sources:" not in quiz.markdown(q, reveal=False)
+
+
+def test_validation_unknown_source_and_scenario_numbers():
+    def unknown(qs):
+        qs[0]["sources"] = ["no-such-entry"]
+    assert "unknown source id(s) ['no-such-entry']" in broken(unknown)
+
+    def scenario(qs):
+        qs[0]["scenario_numbers"] = ["four"]
+    assert "scenario_numbers must be a list of numbers" in broken(scenario)
+
+
 def test_corrected_study_note_facts():
-    """kms-facts: the corrected versions of what older notes get wrong."""
+    """docs/sources.md: the corrected versions of what older notes get wrong."""
     def answer_text(qid):
         q = quiz.by_id(qid, BANK)
         return quiz.plain(" ".join(q.choices[i] for i in q.answer))
@@ -219,3 +244,18 @@ def test_quota_chart_names_the_stale_figure_in_its_legend_not_over_the_title():
     ax = review.plot_symmetric_quotas().axes[0]
     assert "5,500" in ax.get_legend().get_texts()[0].get_text()
     assert not any("5,500" in t.get_text() for t in ax.texts)
+    assert quiz.heading_anchor("3. `GetPublicKey`: outside AWS") == "3.-GetPublicKey:-outside-AWS"
+
+
+def test_lesson_11_numbers_table_comes_from_the_sources():
+    """The table is data/sources.json's numbers_to_know (tests/test_sources.py checks its numbers);
+    no Markdown cell of lesson 11 leaves a $ for JupyterLab to typeset as maths."""
+    from kmslab import sources
+    from kmslab.teach import review
+
+    cells = [c.source for c in quiz.build_notebook(BANK).cells if c.cell_type == "markdown"]
+    assert review.numbers_markdown() in cells
+    for source in cells:
+        assert "$" not in re.sub(r"`[^`]*`", "", source).replace(quiz.DOLLAR, ""), source[:80]
+        for entry in re.findall(r"\.\./docs/sources\.md#([\w-]+)", source):
+            assert entry in sources.load(), entry

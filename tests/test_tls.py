@@ -115,7 +115,7 @@ def test_over_tls13_the_eavesdropper_sees_sni_and_records_but_not_the_certificat
     assert seen.protocol == "TLS" and not seen.secret_visible
     assert seen.server_name == "localhost"
     assert (seen.version, seen.cipher) == ("TLSv1.3", "TLS_AES_256_GCM_SHA384")
-    assert not seen.certificate_visible  # encrypted after ServerHello (kms-facts O1)
+    assert not seen.certificate_visible  # encrypted after ServerHello (sources: tls13)
     assert seen.records_to_client["application_data"] >= 2
     assert set(seen.records_to_server) <= set(tls_records.CONTENT_TYPES.values())
     # Sizes leak: the request travels as one record, + 1 content-type byte + 16-byte AEAD tag.
@@ -128,7 +128,7 @@ def test_over_tls12_the_eavesdropper_also_sees_the_server_certificate(demo):
     seen = spy.observe(tls.SECRET)
     assert not seen.secret_visible and seen.server_name == "localhost"
     assert seen.version == "TLSv1.2" and seen.cipher == "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
-    assert seen.certificate_subjects == ("localhost",)  # sent in clear (kms-facts O2)
+    assert seen.certificate_subjects == ("localhost",)  # sent in clear (sources: tls12)
 
 
 def test_record_parser_reads_headers_and_drops_a_cut_off_record():

@@ -27,7 +27,7 @@ RULE_MODULES = (
     "identity", "authorization", "key_policies", "grants",
     "quotas",
     "s3_encryption", "s3_bucket_policy",
-    "secrets_encryption",                      # Secrets Manager values through KMS (kms-facts N8)
+    "secrets_encryption",                      # Secrets Manager values through KMS (sources: secrets-manager)
 )
 
 # Rules for moto services that are slow to import (moto's EC2 models, which SSM also

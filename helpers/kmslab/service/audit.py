@@ -2,8 +2,8 @@
 
 AWS: CloudTrail records all KMS API calls, read-only, management and
 cryptographic, including failed and denied calls; a cross-account call is
-logged in the caller's and the key owner's account (kms-facts B5). The
-encryption context appears in plaintext in the record (kms-facts N1).
+logged in the caller's and the key owner's account (sources: cloudtrail-logging). The
+encryption context appears in plaintext in the record (sources: encryption-context).
 
 moto 5.2's CloudTrail has trails but no LookupEvents, and its KMS records
 nothing. Here every request that passes through `dispatch` (boto3, the local
@@ -127,7 +127,7 @@ def record(call: dispatch.KmsCall, result: dict | None, error) -> None:
     if error is not None:
         event["errorCode"] = error.code
         event["errorMessage"] = error.message
-    # Logged in the caller's account and, when it differs, the key owner's (kms-facts B5);
+    # Logged in the caller's account and, when it differs, the key owner's (sources: cloudtrail-logging);
     # a call denied for lack of access only in the caller's.
     accounts = {identity["accountId"]}
     if owner and (error is None or error.code != "AccessDeniedException"):

@@ -1,12 +1,12 @@
-"""AUTHORIZE: may this principal do this to this key? Decided as KMS does (kms-facts H, B6).
+"""AUTHORIZE: may this principal do this to this key? Decided as KMS does (sources: access, key-policy-and-iam).
 
 - The key policy is primary. A statement naming the caller (or "*") allows by itself;
   a statement naming the caller's account principal (arn:aws:iam::ACCT:root) lets
-  IAM policies in that account allow (kms-facts H2, H4, B6).
+  IAM policies in that account allow (sources: explicit-permission-required, account-principal, key-policy-and-iam).
 - An explicit Deny in the key policy or in an IAM policy wins over every Allow.
-- Grants allow their operations to their grantee (kms-facts H10).
+- Grants allow their operations to their grantee (sources: grants).
 - Cross-account: the key policy must allow the caller (or its account) AND an IAM
-  policy in the caller's account must allow; only the operations of kms-facts H8.
+  policy in the caller's account must allow; only the operations of sources: cross-account-access.
 - Operations without a key (CreateKey, ListKeys, ...) are judged by IAM policies alone.
 
 `decide(call)` returns a Decision with the trace of every statement and grant it
@@ -33,7 +33,7 @@ NO_KEY_OPERATIONS = frozenset({
     "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "DeleteCustomKeyStore",
 })
 
-#: What works across accounts (kms-facts H8): cryptographic operations plus these.
+#: What works across accounts (sources: cross-account-access): cryptographic operations plus these.
 CROSS_ACCOUNT_OPERATIONS = frozenset({
     "Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey",
     "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
@@ -45,7 +45,7 @@ CROSS_ACCOUNT_OPERATIONS = frozenset({
 #: The parameter that names the key, when it is not KeyId.
 _KEY_PARAM = {"CreateAlias": "TargetKeyId", "UpdateAlias": "TargetKeyId", "DeleteAlias": "AliasName"}
 
-#: The sandbox's model of grant eventual consistency (kms-facts H10: "usually less than
+#: The sandbox's model of grant eventual consistency (sources: grants: "usually less than
 #: five minutes"). A new grant counts for authorization once its token is presented, or
 #: once the sandbox clock is this many seconds past its creation. Retire/revoke act at once.
 GRANT_PROPAGATION_SECONDS = 10.0
@@ -169,7 +169,7 @@ def request_context(call: dispatch.KmsCall, action: str, principal: Principal, k
         if p.get(param) is not None:
             ctx[name] = p[param]
     if op in ("CreateGrant", "ListGrants", "RevokeGrant"):
-        # true when an integrated AWS service asks on the caller's behalf (kms-facts H5)
+        # true when an integrated AWS service asks on the caller's behalf (sources: console-default-policy)
         ctx["kms:GrantIsForAWSResource"] = bool(call.via_service)
     if op == "ScheduleKeyDeletion":
         ctx["kms:ScheduleKeyDeletionPendingWindowInDays"] = p.get("PendingWindowInDays", 30)
@@ -234,11 +234,11 @@ def decide_action(principal: Principal, action: str, key: Any, context: conditio
         d.by, d.reason = "an explicit Deny in the key policy", "with an explicit deny in a resource-based policy"
         return d
     if iam_deny:
-        # IAM denies work without any key-policy permission (kms-facts B6).
+        # IAM denies work without any key-policy permission (sources: key-policy-and-iam).
         d.by, d.reason = "an explicit Deny in an IAM policy", "with an explicit deny in an identity-based policy"
         return d
     if d.cross_account and op not in CROSS_ACCOUNT_OPERATIONS:
-        d.by = f"{op} cannot be used on a key in another account (kms-facts H8)"
+        d.by = f"{op} cannot be used on a key in another account (docs/sources.md#cross-account-access)"
         return d
 
     if use_grants:
@@ -261,7 +261,7 @@ def decide_action(principal: Principal, action: str, key: Any, context: conditio
             d.reason = f"because no resource-based policy allows the {action} action"
         return d
 
-    # Cross-account: both sides must allow (kms-facts H8). Grants work on their own.
+    # Cross-account: both sides must allow (sources: cross-account-access). Grants work on their own.
     if grant_direct or (grant_account and iam_allow):
         d.allowed, d.by = True, "a grant"
     elif (kp_direct or kp_account) and iam_allow:

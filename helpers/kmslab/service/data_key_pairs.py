@@ -3,7 +3,7 @@
 KMS makes a fresh key pair, returns the public key (DER SubjectPublicKeyInfo) and
 the private key (PKCS#8 DER) encrypted under the named symmetric encryption key,
 with the request's encryption context; kms.decrypt of that blob gives the PKCS#8
-private key back (kms-facts C15).
+private key back (sources: data-key-pairs).
 """
 from __future__ import annotations
 
@@ -21,14 +21,14 @@ _ML_KEM = ("ML_KEM_512", "ML_KEM_768", "ML_KEM_1024")
 
 
 def new_key_pair(spec: str):
-    """A fresh private key for a DataKeyPairSpec (kms-facts C15)."""
+    """A fresh private key for a DataKeyPairSpec (sources: data-key-pairs)."""
     if spec in _RSA_BITS:
         return rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS[spec])
     if spec in _CURVES:
         return ec.generate_private_key(_CURVES[spec]())
     if spec == "ECC_NIST_EDWARDS25519":
         return ed25519.Ed25519PrivateKey.generate()
-    if spec == "SM2":  # kms-facts C10
+    if spec == "SM2":  # sources: china-regions
         raise unsupported("KeyPairSpec SM2 is only available in the China Regions.")
     if spec in _ML_KEM:
         # API_GenerateDataKeyPair: ML-KEM private keys come as PKCS #8 in seed form, which is
@@ -53,7 +53,7 @@ def _generate(call: dispatch.KmsCall, with_plaintext: bool) -> dict:
         raise validation("1 validation error detected: Value null at 'keyPairSpec' failed to "
                          "satisfy constraint: Member must not be null")
     key = find_key(call)
-    # key_usage.py refuses a key that is not a symmetric encryption key (kms-facts C15).
+    # key_usage.py refuses a key that is not a symmetric encryption key (sources: data-key-pairs).
     pair = new_key_pair(spec)
     private_der = pair.private_bytes(serialization.Encoding.DER,
                                      serialization.PrivateFormat.PKCS8,

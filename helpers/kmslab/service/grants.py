@@ -1,5 +1,5 @@
 """Grants: CreateGrant checks its operations and stamps the grant's creation time;
-ListGrants shows AWS's fields; grant tokens must be real ones (kms-facts H10).
+ListGrants shows AWS's fields; grant tokens must be real ones (sources: grants).
 
 Whether a grant allows a request is decided in authorization.py (one place).
 """
@@ -16,7 +16,7 @@ GRANT_OPERATIONS = (
     "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac",
     "DeriveSharedSecret",
 )
-MAX_GRANT_TOKENS = 10  # kms-facts H10
+MAX_GRANT_TOKENS = 10  # sources: grants
 
 
 @dispatch.before(dispatch.AUTHORIZE - 1, "grant-tokens")

@@ -1,7 +1,7 @@
 """Imported key material (BYOK): symmetric, HMAC, RSA and ECC keys with Origin EXTERNAL.
 
 AWS (botocore KMS model: CreateKey.Origin, GetParametersForImport, ImportKeyMaterial,
-DeleteImportedKeyMaterial; kms-facts F5, F6):
+DeleteImportedKeyMaterial; sources: keys-that-cannot-rotate, imported-key-material):
 - an EXTERNAL key starts with no key material, in state PendingImport;
 - GetParametersForImport returns an RSA wrapping public key (RSA_2048/3072/4096) and
   an import token, usable together for 24 hours;
@@ -10,7 +10,7 @@ DeleteImportedKeyMaterial; kms-facts F5, F6):
   with padding, RFC 5649). ExpirationModel defaults to KEY_MATERIAL_EXPIRES, which
   needs ValidTo (at most 365 days ahead); the key becomes PendingImport at ValidTo;
 - re-importing must bring the same material (IncorrectKeyMaterialException otherwise),
-  unless ImportType=NEW_KEY_MATERIAL, which stages new material for RotateKeyOnDemand (F6);
+  unless ImportType=NEW_KEY_MATERIAL, which stages new material for RotateKeyOnDemand (sources: imported-key-material);
 - DeleteImportedKeyMaterial puts the key back in PendingImport.
 
 HMAC and asymmetric keys (Requirements for imported key material,
@@ -199,7 +199,7 @@ def import_key_material(call: dispatch.KmsCall) -> dict:
                            "This key material is already associated with the KMS key.")
         material = pending if pending is not None and hmac.compare_digest(pending.secret, secret) else \
             symmetric.Material(symmetric.material_id(key.id, len(mats)), secret, imported=True)
-        key.kmslab_pending_material = material  # rotated in by RotateKeyOnDemand (kms-facts F6)
+        key.kmslab_pending_material = material  # rotated in by RotateKeyOnDemand (sources: imported-key-material)
     elif not mats:
         material = symmetric.Material(symmetric.material_id(key.id, 0), secret,
                                       created=clock.current().now(), imported=True)

@@ -3,10 +3,10 @@
 moto's Key.to_dict is wrapped once; modules add their fields with
 `@key_metadata.contributes` (fn(key, metadata_dict)).
 
-- HMAC keys list MacAlgorithms, not RSA EncryptionAlgorithms (kms-facts C9).
+- HMAC keys list MacAlgorithms, not RSA EncryptionAlgorithms (sources: hmac-keys).
 - Symmetric keys show CurrentKeyMaterialId (botocore KMS model, KeyMetadata).
 - A multi-Region key's MultiRegionKeyType is its own (moto shares one dict
-  between a primary and its replicas, kms-facts B2).
+  between a primary and its replicas, sources: multi-region-keys).
 
 Speed: moto builds an RSA-2048 private key for every key, symmetric and HMAC
 included (~41 ms each, moto-gaps §4). Those keys never use it, so it is built

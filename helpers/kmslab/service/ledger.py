@@ -76,6 +76,13 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _sources(ids: str) -> str:
+    """'a, b' -> links to the entries of docs/sources.md (this page sits beside it). An item that is
+    already a Markdown link (an AWS page that no entry of the sources page covers) stays as it is."""
+    items = (part.strip() for part in ids.split(","))
+    return ", ".join(i if i.startswith("[") else f"[{i}](sources.md#{i})" for i in items if i)
+
+
 def render() -> str:
     lines = [
         "# What the sandbox models: moto vs AWS",
@@ -84,9 +91,8 @@ def render() -> str:
         "     helpers/kmslab/service/ledger_rules.py. Do not edit by hand. -->",
         "",
         "The lessons run against moto 5.2, a mock of AWS, extended by the sandbox (`kmslab.service`).",
-        "Each row is one AWS rule: what moto does on its own, what AWS does, and the fact it comes",
-        "from (ids refer to the project's KMS fact table; links name the AWS documentation page).",
-        "`tests/test_fidelity_ledger.py` checks every",
+        "Each row is one AWS rule: what moto does on its own, what AWS does, and the entries of",
+        "[the sources page](sources.md) it rests on. `tests/test_fidelity_ledger.py` checks every",
         "row on each run: moto alone must still differ, and the sandbox must behave as AWS does.",
         "",
     ]
@@ -95,23 +101,23 @@ def render() -> str:
         if rule["section"] != section:
             section = rule["section"]
             lines += [f"## {section}", "",
-                      "| Rule | moto 5.2 alone | AWS (and the sandbox) | Facts | Status |",
+                      "| Rule | moto 5.2 alone | AWS (and the sandbox) | Sources | Status |",
                       "|---|---|---|---|---|"]
         status = rule["status"]
         lines.append(f"| {_cell(rule['title'])} | {_cell(rule['moto'])} | {_cell(rule['aws'])} | "
-                     f"{_cell(rule['facts'])} | {status} |")
+                     f"{_sources(rule['facts'])} | {status} |")
         if section != (RULES[RULES.index(rule) + 1]["section"] if rule is not RULES[-1] else None):
             lines.append("")
     lines += ["## Already right in moto", "",
               "moto 5.2 alone already behaves as AWS here; the ledger still checks it.", "",
-              "| Rule | AWS | Facts |", "|---|---|---|"]
+              "| Rule | AWS | Sources |", "|---|---|---|"]
     for item in MOTO_MATCHES:
-        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_cell(item['facts'])} |")
+        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_sources(item['facts'])} |")
     lines += ["", "## Not modelled", "",
               "The sandbox does not reproduce these. Lessons that mention them say so.", "",
-              "| Topic | What AWS does | Facts |", "|---|---|---|"]
+              "| Topic | What AWS does | Sources |", "|---|---|---|"]
     for item in NOT_MODELLED:
-        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_cell(item['facts'])} |")
+        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_sources(item['facts'])} |")
     return "\n".join(lines) + "\n"
 
 

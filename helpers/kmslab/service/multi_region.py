@@ -1,4 +1,4 @@
-"""Multi-Region keys: replicas share key material, and nothing else (kms-facts B2).
+"""Multi-Region keys: replicas share key material, and nothing else (sources: multi-region-keys).
 
 - Related multi-Region keys share the same key id and key material, so ciphertext
   made under one decrypts under any other (the blob names the key id; Decrypt looks
@@ -43,7 +43,7 @@ def replicate_key(call: dispatch.KmsCall) -> dict:
     replica = keys.backend(key.account_id, region).keys[key.id]
     replica.aliases, replica.grants = {}, {}
     replica.key_rotation_status = key.key_rotation_status
-    replica.kmslab_rotation = None  # rotation runs on the primary (kms-facts F2)
+    replica.kmslab_rotation = None  # rotation runs on the primary (sources: on-demand-rotation)
     replica.kmslab_last_usage = None
     if call.params.get("Description") is not None:
         replica.description = call.params["Description"]

@@ -1,6 +1,6 @@
 """KMS request quotas: token buckets on the sandbox clock, ThrottlingException over quota.
 
-AWS (kms-facts J1-J6; [KMSDG-now] requests-per-second.md, "Request quotas for
+AWS (sources: symmetric-request-quota, asymmetric-request-quotas, other-request-quotas, quotas-count-service-requests, throttling; https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html, "Request quotas for
 each AWS KMS API operation"):
 - each quota is counted per account and Region, independently of the others;
 - cryptographic operations share one quota per key type: symmetric (including
@@ -8,8 +8,8 @@ each AWS KMS API operation"):
 - GenerateDataKeyPair(WithoutPlaintext) has its own quota per KeyPairSpec;
 - management operations each have their own quota (CreateKey 5/s, ...);
 - requests an AWS service makes on your behalf, and cross-account requests,
-  count against the *caller's* account (J5), i.e. `call.account_id`;
-- over quota: ThrottlingException, HTTP 400, with the message in J6.
+  count against the *caller's* account (sources: quotas-count-service-requests), i.e. `call.account_id`;
+- over quota: ThrottlingException, HTTP 400, with the message in sources: throttling.
 
 Sandbox choices (documented, not AWS facts):
 - Enforcement is OFF until a lesson asks for it (`configure()`), because a
@@ -25,7 +25,7 @@ Sandbox choices (documented, not AWS facts):
   it cannot find is charged to the symmetric quota. A throttled request stops
   here, so it changes nothing: a throttled CreateKey creates no key.
 - Each custom key store has its own quota for cryptographic operations on its
-  keys (and GenerateRandom in it): 1,800/s (J4), counted in the caller's account,
+  keys (and GenerateRandom in it): 1,800/s (sources: other-request-quotas), counted in the caller's account,
   on top of the shared symmetric quota. Quota name "CustomKeyStore:<store id>".
 - Operations the quota table does not list get DEFAULT_RATE (5/s, the most
   common management quota).
@@ -43,10 +43,10 @@ from .errors import KmsError
 
 # -- the documented numbers ----------------------------------------------------
 
-#: J6: AWS's message for a throttled KMS request.
+#: (sources: throttling) AWS's message for a throttled KMS request.
 THROTTLE_MESSAGE = "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."
 
-#: J1: Regions with a larger shared symmetric quota; all others get 10,000/s.
+#: (sources: symmetric-request-quota) Regions with a larger shared symmetric quota; all others get 10,000/s.
 SYMMETRIC_BY_REGION = {
     **dict.fromkeys(("us-east-2", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1",
                      "eu-central-1", "eu-west-2"), 20_000.0),
@@ -61,10 +61,10 @@ SHARED = {
     "ecc": "Cryptographic operations (ECC and SM2) request rate",
     "ml-dsa": "Cryptographic operations (ML-DSA) request rate",
 }
-#: J3: RSA, ECC/SM2 and ML-DSA keys: 1,000/s each, shared across keys of that type.
+#: (sources: asymmetric-request-quotas) RSA, ECC/SM2 and ML-DSA keys: 1,000/s each, shared across keys of that type.
 ASYMMETRIC_RATE = 1_000.0
 
-#: J3 and [KMSDG-now]: GenerateDataKeyPair(WithoutPlaintext), per KeyPairSpec,
+#: sources: asymmetric-request-quotas and the AWS KMS Developer Guide: GenerateDataKeyPair(WithoutPlaintext), per KeyPairSpec,
 #: outside the China Regions. Quota names are "GenerateDataKeyPair:<spec>".
 DATA_KEY_PAIR_RATES = {
     "ECC_NIST_P256": 100.0, "ECC_NIST_P384": 100.0, "ECC_NIST_P521": 100.0,
@@ -72,7 +72,7 @@ DATA_KEY_PAIR_RATES = {
     "RSA_2048": 20.0, "RSA_3072": 4.0, "RSA_4096": 1.0, "SM2": 25.0,
 }
 
-#: J4 and the [KMSDG-now] table: management operations, requests per second.
+#: sources: other-request-quotas and the AWS KMS Developer Guide table: management operations, requests per second.
 OPERATION_RATES = {
     "CancelKeyDeletion": 5, "ConnectCustomKeyStore": 5, "CreateAlias": 5,
     "CreateCustomKeyStore": 5, "CreateGrant": 50, "CreateKey": 5, "DeleteAlias": 15,
@@ -88,13 +88,13 @@ OPERATION_RATES = {
     "UntagResource": 5, "UpdateAlias": 5, "UpdateCustomKeyStore": 5,
     "UpdateKeyDescription": 5, "UpdatePrimaryRegion": 5,
 }
-#: J4: each custom key store's request quota (CloudHSM and external key stores alike).
+#: (sources: other-request-quotas) each custom key store's request quota (CloudHSM and external key stores alike).
 CUSTOM_KEY_STORE_RATE = 1_800.0
 
 #: Sandbox default for an operation the table does not list.
 DEFAULT_RATE = 5.0
 
-#: Operations that count against the shared quota of their key's type (J1, J3).
+#: Operations that count against the shared quota of their key's type (sources: symmetric-request-quota, asymmetric-request-quotas).
 CRYPTOGRAPHIC = {"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
                  "GenerateMac", "VerifyMac", "ReEncrypt", "Sign", "Verify", "DeriveSharedSecret",
                  "GenerateRandom"}
@@ -316,7 +316,7 @@ def charges(call: dispatch.KmsCall) -> list[tuple[str, str, float]]:
         charged = [(region, _spec_class(spec), 1)]
         store = params.get("CustomKeyStoreId") if op == "GenerateRandom" else \
             getattr(key, "kmslab_key_store_id", None)
-        if store:  # J4: a custom key store's keys also count against the store's own quota
+        if store:  # (sources: other-request-quotas) a custom key store's keys also count against the store's own quota
             charged.append((region, f"CustomKeyStore:{store}", 1))
         return charged
     if op == "ReplicateKey":  # one ReplicateKey here, two CreateKey in the replica's Region

@@ -24,7 +24,7 @@ from . import dispatch
 from .asymmetric import b64, find_key, private_key
 from .errors import KmsError, invalid_key_usage, validation
 
-#: kms-facts C4, C6: the hash behind each signing algorithm.
+#: (sources: rsa-algorithms, signing-algorithms) the hash behind each signing algorithm.
 HASHES = {
     "RSASSA_PSS_SHA_256": hashes.SHA256, "RSASSA_PSS_SHA_384": hashes.SHA384,
     "RSASSA_PSS_SHA_512": hashes.SHA512,
@@ -33,7 +33,7 @@ HASHES = {
     "ECDSA_SHA_256": hashes.SHA256, "ECDSA_SHA_384": hashes.SHA384,
     "ECDSA_SHA_512": hashes.SHA512,
 }
-MAX_MESSAGE = 4096  # kms-facts C14
+MAX_MESSAGE = 4096  # sources: sign-message-limit
 
 #: Algorithms without a hash step here: Ed25519 hashes inside EdDSA, ML-DSA uses SHAKE256.
 SIGNING_ALGORITHMS = (*HASHES, "ED25519_SHA_512", "ED25519_PH_SHA_512", "ML_DSA_SHAKE_256")

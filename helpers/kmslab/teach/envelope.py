@@ -4,7 +4,7 @@
     envelope.encrypt_file(kms, key_arn, "report.csv", "report.csv.kenv", {"purpose": "report"})
     envelope.decrypt_file(kms, "report.csv.kenv", "report.csv", {"purpose": "report"})
 
-The workflow is the one AWS documents for data keys (kms-facts A6): GenerateDataKey,
+The workflow is the one AWS documents for data keys (sources: data-key-workflow): GenerateDataKey,
 encrypt locally with the plaintext data key, drop it, store the encrypted data key
 with the data; to read, Decrypt the encrypted data key and decrypt locally. One KMS
 call per file either way, whatever its size. The byte layout is in `envelope_format`.
@@ -15,7 +15,7 @@ Guarantees
   file cut short, with a named `EnvelopeError` subclass whose message says what to do.
 - The encryption context is bound twice: KMS binds it to the data key (AAD of the KMS
   call) and every frame's AAD includes it. It is stored in clear in the header, like
-  the AWS Encryption SDK does, because an encryption context is not secret (kms-facts N1).
+  the AWS Encryption SDK does, because an encryption context is not secret (sources: encryption-context).
 - `decrypt_file`/`encrypt_file` never leave partial output: they write to a temporary
   file in the destination folder and `os.replace` it only on success, deleting it on
   failure. The stream variants write each frame once it is authenticated, so a caller

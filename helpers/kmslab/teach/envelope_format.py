@@ -1,7 +1,7 @@
 """The bytes of the kmslab envelope file format (version 1), and its errors.
 
 The format is this package's own, for teaching. It is NOT the AWS Encryption SDK
-message format and neither KMS nor the SDK can read it (kms-facts C16).
+message format and neither KMS nor the SDK can read it (sources: decrypt-key-and-algorithm).
 
 All integers are big-endian.
 

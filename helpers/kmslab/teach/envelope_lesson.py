@@ -14,8 +14,8 @@ from typing import Iterator
 
 from . import envelope
 
-KMS_ENCRYPT_LIMIT = 4096              # kms-facts C5: symmetric Encrypt takes at most 4096 bytes
-PRICE_PER_REQUEST = 0.03 / 10_000     # kms-facts E4: $0.03 per 10,000 symmetric requests (us-east-1)
+KMS_ENCRYPT_LIMIT = 4096              # (sources: encrypt-plaintext-limits) symmetric Encrypt takes at most 4096 bytes
+PRICE_PER_REQUEST = 0.03 / 10_000     # (sources: request-prices) $0.03 per 10,000 symmetric requests (us-east-1)
 
 
 def direct_calls(size: int) -> int:

@@ -22,6 +22,26 @@ _LINK = re.compile(r"(?<!\!)\[(?P<text>(?:[^\[\]]|\[[^\]]*\])*)\]\((?P<target>[^
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 
 
+#: How this course writes a dollar sign in Markdown. JupyterLab 4 typesets "$1 ... $3", and even
+#: "\\$1 ... \\$3", as maths (its Markdown step drops the backslash before MathJax runs); MathJax never
+#: pairs dollar signs across HTML tags, and CommonMark renderers show "<span>\\$</span>" as "$".
+DOLLAR = "<span>\\$</span>"
+
+
+def escape_dollars(text: str) -> str:
+    """Every `$` outside code written DOLLAR, so nothing renders as maths (idempotent)."""
+    def escape(prose: str) -> str:
+        return prose.replace(DOLLAR, "$").replace("\\$", "$").replace("$", DOLLAR)
+
+    pieces = re.split(r"(```.*?```|`[^`\n]*`)", text, flags=re.DOTALL)
+    return "".join(p if p.startswith("`") else escape(p) for p in pieces)
+
+
+def plain(text: str) -> str:
+    """Markdown written with DOLLAR, as plain text: a plain `$`."""
+    return text.replace(DOLLAR, "$")
+
+
 def heading_id(heading: str) -> str:
     """The id JupyterLab gives a heading: its text without backticks, spaces as dashes."""
     return heading.replace("`", "").strip().replace(" ", "-")
@@ -61,3 +81,14 @@ def markdown_cells(path: Path) -> list[str]:
 def notebook_headings(path: Path) -> list[str]:
     """Every heading of a notebook (or Markdown file), in order."""
     return [h for cell in markdown_cells(path) for h in headings(cell)]
+
+
+_HTML_ID = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"")
+
+
+def anchor_ids(path: Path) -> set[str]:
+    """Every id a link's #anchor can name in a notebook or Markdown file: its headings' ids and
+    explicit `<a id="...">` anchors (generated pages such as docs/sources.md use those)."""
+    cells = markdown_cells(path)
+    return ({heading_id(h) for cell in cells for h in headings(cell)}
+            | {i for cell in cells for i in _HTML_ID.findall(without_code(cell))})

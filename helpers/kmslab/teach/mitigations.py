@@ -1,4 +1,4 @@
-"""Mitigations for KMS throttling you can count (kms-facts J6): data key caching,
+"""Mitigations for KMS throttling you can count (sources: throttling): data key caching,
 S3 Bucket Keys, a quota increase.
 
 Requests are counted in the sandbox's audit trail (CloudTrail-shaped, one event

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .checks import MARKS, OK, TODO, WRONG
+from .markdown import DOLLAR, plain  # noqa: F401  (quiz.DOLLAR and quiz.plain are used by lessons and tests)
 
 ROOT = Path(__file__).resolve().parents[3]
 BANK = "questions.json"
@@ -58,15 +59,11 @@ TOPICS: dict[str, Topic] = {
 }
 
 REVIEW_LESSON = "11_exam_review.ipynb"
-# The bank's texts are Markdown. A dollar sign in Markdown is written DOLLAR: JupyterLab typesets
-# "$1 ... $3", and even "\$1 ... \$3", as maths (tests/test_no_maths.py says why).
-DOLLAR = "<span>\\$</span>"
-
-
-def plain(markdown_text: str) -> str:
-    """Markdown from the bank as plain text: DOLLAR becomes a plain `$`."""
-    return markdown_text.replace(DOLLAR, "$")
+# The bank's texts are Markdown, with every dollar sign written DOLLAR (tests/test_no_maths.py says why).
 _FIELDS = {"id", "topic", "lesson", "section", "question", "choices", "answer", "explanation"}
+# "sources" lists ids in kmslab/data/sources.json the answer rests on (tests check its numbers against them);
+# and "scenario_numbers" the numbers the question's own scenario brings in, which are not facts.
+_OPTIONAL = {"sources", "scenario_numbers"}
 _ID = re.compile(r"^[a-z]+(-[a-z]+)*-\d{2}$")
 
 
@@ -91,6 +88,8 @@ class Question:
     choices: tuple[str, ...]
     answer: tuple[int, ...]
     explanation: str
+    sources: tuple[str, ...] = ()
+    scenario_numbers: tuple[float, ...] = ()
 
     @property
     def letters(self) -> str:
@@ -112,6 +111,13 @@ class Question:
         """What to answer: "one of A, B, C, D" or "two of A, B, C, D"."""
         count = _NUMBER.get(len(self.answer), str(len(self.answer)))
         return f"{count} of {', '.join(LETTERS[:len(self.choices)])}"
+
+
+def heading_anchor(heading: str) -> str:
+    """The id JupyterLab gives a notebook heading (markdown.heading_id)."""
+    from .markdown import heading_id
+
+    return heading_id(heading)
 
 
 # -- loading and validation ---------------------------------------------------------------
@@ -137,7 +143,7 @@ def validate(data: Any) -> list[Question]:
 
         if not isinstance(q, dict):
             raise wrong("must be a JSON object")
-        missing, extra = _FIELDS - set(q), set(q) - _FIELDS
+        missing, extra = _FIELDS - set(q), set(q) - _FIELDS - _OPTIONAL
         if missing:
             raise wrong(f"missing field(s) {sorted(missing)}")
         if extra:
@@ -170,12 +176,28 @@ def validate(data: Any) -> list[Question]:
             raise wrong("answer repeats an index")
         if len(answer) > 1 and f"choose {_NUMBER.get(len(answer), len(answer))}" not in q["question"].lower():
             raise wrong(f'a question with {len(answer)} answers must say "Choose {_NUMBER.get(len(answer))}."')
+        cited = q.get("sources", [])
+        if not isinstance(cited, list) or not all(isinstance(s, str) for s in cited):
+            raise wrong("sources must be a list of ids from kmslab/data/sources.json")
+        unknown = [s for s in cited if s not in _sources()]
+        if unknown:
+            raise wrong(f"unknown source id(s) {unknown}; see docs/sources.md")
+        scenario = q.get("scenario_numbers", [])
+        if not isinstance(scenario, list) or not all(isinstance(n, (int, float)) for n in scenario):
+            raise wrong("scenario_numbers must be a list of numbers")
         questions.append(Question(q["id"], q["topic"], q["lesson"], q["section"], q["question"],
-                                  tuple(choices), tuple(sorted(answer)), q["explanation"]))
+                                  tuple(choices), tuple(sorted(answer)), q["explanation"],
+                                  tuple(cited), tuple(scenario)))
     return questions
 
 
 _NUMBER = {1: "one", 2: "two", 3: "three"}
+
+
+def _sources():
+    from kmslab import sources
+
+    return sources.load()
 
 
 def load(path: str | Path | None = None) -> list[Question]:
@@ -209,15 +231,23 @@ def _unknown(question_id: Any, bank: list[Question]) -> str:
 # -- showing and answering ------------------------------------------------------------------
 
 def markdown(q: Question, number: int | None = None, reveal: bool = True) -> str:
-    """A question as markdown; with `reveal`, the answer sits in a closed <details> block."""
+    """A question as markdown; with `reveal`, the answer sits in a closed <details> block.
+
+    Dollar signs are escaped so that JupyterLab does not typeset prices as maths. Sources link
+    to docs/sources.md from a notebook folder (notebooks/ or labs/)."""
+    from kmslab.sources import escape_dollars, link
+
     title = f"**Q{number}** " if number is not None else ""
     lines = [f"{title}`{q.id}` · {q.question}", ""]
     lines += [f"- **{LETTERS[i]}.** {c}" for i, c in enumerate(q.choices)]
     if reveal:
         lines += ["", "<details><summary>Show the answer</summary>", "",
                   f"**Answer: {', '.join(q.letters)}.** {q.explanation}", "",
-                  f"Lesson: {q.link}", "", "</details>"]
-    return "\n".join(lines)
+                  f"Lesson: {q.link}"]
+        if q.sources:
+            lines += ["", "Sources: " + ", ".join(link(s) for s in q.sources)]
+        lines += ["", "</details>"]
+    return escape_dollars("\n".join(lines))
 
 
 class Shown:

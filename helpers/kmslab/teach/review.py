@@ -3,9 +3,13 @@ suite, the coverage table, and every question with a cell to answer it.
 
 Built by `python -m kmslab.teach.quiz build-notebook notebooks/11_exam_review.ipynb`,
 then executed with `python -m kmslab.notebooks run notebooks/11_exam_review.ipynb`.
-Every fact in the summary tables is from ../shared/reference/kms-facts.md (ids in comments).
+The "Numbers to know" table is generated from data/sources.json (`numbers_to_know`), each row
+linking its entry on docs/sources.md; tests check its numbers against the entries' values.
+Dollar signs in every Markdown cell are escaped so JupyterLab does not typeset them as maths.
 """
 from __future__ import annotations
+
+from kmslab import sources
 
 from .quiz import TOPICS, Question, markdown
 
@@ -40,30 +44,19 @@ LESSONS = """## 1. The suite on one page
 | 09 Quotas and throttling | `ThrottlingException` → backoff with jitter, then caching / Bucket Keys, then a quota increase. Requests made for you by AWS services count. |
 | 10 KMS in AWS services | SSE-S3 by default since 2023; SSE-KMS, Bucket Keys (up to 99% fewer calls), DSSE-KMS, SSE-C (HTTPS, blocked by default since April 2026). SecureString (`aws/ssm`), Secrets Manager (`aws/secretsmanager`). |"""
 
-# kms-facts: E1-E5 (prices), F1/F2/J7 (rotation), J1/J3 (quotas), J7 (resources), C5/C13 (sizes),
-# G1 (deletion), H6 (policy size), H10 (grant tokens), K1-K3 (retries; the installed botocore 1.44
-# defaults to standard, K1 describes 1.43).
-# Markdown: a dollar sign is written <span>\$</span>, or JupyterLab typesets "$1 ... $3" as maths
-# (tests/test_no_maths.py says why).
-NUMBERS = """### Numbers to know
+NUMBERS_INTRO = """### Numbers to know
 
-| what | number | older notes say |
-|---|---|---|
-| symmetric request price | **<span>\\$</span>0.03 per 10,000** requests; 20,000 free a month | "<span>\\$</span>0.03 cents" (100× too low) |
-| customer managed key | <span>\\$</span>1 a month, + <span>\\$</span>1 for each of the first two rotations (max <span>\\$</span>3) | "<span>\\$</span>1/month" (incomplete) |
-| RSA `GenerateDataKeyPair` | <span>\\$</span>12.00 per 10,000 | "<span>\\$</span>0.15" (that is other asymmetric requests) |
-| symmetric quota (rps, shared per account and Region) | 10,000; 20,000 in six Regions; 100,000 in us-east-1, us-west-2, eu-west-1 | 5,500 |
-| RSA / ECC quota (rps) | 1,000 / 1,000 | 500 / 300 |
-| on-demand rotations per key | 25 (not adjustable) | 10 |
-| automatic rotation period | 90–2560 days, default 365 | — |
-| imported key material | on-demand rotation with `NEW_KEY_MATERIAL` (symmetric) | "only manual rotation" |
-| deletion waiting period | 7–30 days, default 30 | — |
-| `Encrypt` plaintext (symmetric) | 4096 bytes | — |
-| data key / `GenerateRandom` size | 1–1024 bytes | — |
-| key policy size | 32 KB (32,768 bytes) | — |
-| grants per key / grant tokens per request | 50,000 / 10 | — |
-| customer managed keys per Region / aliases per key | 100,000 / 50 | — |
-| botocore retry mode, total attempts | standard (the default in botocore 1.44, installed here): 3, backoff capped at 20 s; legacy: 5 | "legacy is the default" (true up to botocore 1.43) |"""
+Each row links to its entry on the [sources page](../docs/sources.md), which names the AWS pages."""
+
+
+def numbers_markdown(data: sources.Sources | None = None) -> str:
+    """The "Numbers to know" table, from data/sources.json."""
+    data = data or sources.load()
+    lines = [NUMBERS_INTRO, "", "| what | number | older notes say |", "|---|---|---|"]
+    lines += [f"| {sources.link(row.sources[0], text=row.what)} | {row.number} | {row.older} |"
+              for row in data.numbers_to_know]
+    return sources.escape_dollars("\n".join(lines))
+
 
 COVERAGE = """## 2. Coverage: topics, lessons, labs and questions
 
@@ -95,11 +88,12 @@ That is the whole course. The [map in lesson 00](00_start_here.ipynb#The-map) li
 to go back to any of them."""
 
 
-# kms-facts J1: the shared symmetric quota, by Region group (requests per second).
+# The shared symmetric quota, by Region group (requests per second), from data/sources.json.
+_QUOTA = sources.load()["symmetric-request-quota"].values
 SYMMETRIC_QUOTAS = (
-    ("most Regions", 10_000),
-    ("us-east-2, ap-southeast-1, ap-southeast-2,\nap-northeast-1, eu-central-1, eu-west-2", 20_000),
-    ("us-east-1, us-west-2, eu-west-1", 100_000),
+    ("most Regions", _QUOTA["default_rps"]),
+    ("us-east-2, ap-southeast-1, ap-southeast-2,\nap-northeast-1, eu-central-1, eu-west-2", _QUOTA["larger_rps"]),
+    ("us-east-1, us-west-2, eu-west-1", _QUOTA["largest_rps"]),
 )
 
 
@@ -139,7 +133,7 @@ def build(bank: list[Question]):
                       'from kmslab.teach import quiz, review\nbank = quiz.load()\n'
                       'print(f"{len(bank)} questions on {len(quiz.TOPICS)} topics")'),
         new_markdown_cell(LESSONS),
-        new_markdown_cell(NUMBERS),
+        new_markdown_cell(numbers_markdown()),
         new_markdown_cell("The quotas, as a picture: where you are decides how fast you may call KMS."),
         new_code_cell("review.plot_symmetric_quotas()"),
         new_markdown_cell(COVERAGE),
@@ -161,6 +155,9 @@ def build(bank: list[Question]):
             example = '"B"' if len(q.answer) == 1 else '"AC" (choose two)' if len(q.answer) == 2 else '"ACD"'
             cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. {example}'))
     cells.append(new_markdown_cell(SUMMARY))
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = sources.escape_dollars(cell.source)
     nb = new_notebook(cells=cells, metadata=dict(STANDARD_METADATA))
     # Stable cell ids (nbformat would draw random ones): derived from the position.
     for i, cell in enumerate(nb.cells):

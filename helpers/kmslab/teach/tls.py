@@ -29,7 +29,7 @@ SERVER_NAME = "localhost"
 SECRET = "card number 4111 1111 1111 1111"
 PAGE = f"<html><body><h1>Your account</h1><p>{SECRET}</p></body></html>\n"
 # TLS 1.2 suites the server offers: ECDHE (forward secrecy) + AES-GCM only, strongest first,
-# so the negotiated cipher does not depend on the client's preferences (kms-facts B7, O2).
+# so the negotiated cipher does not depend on the client's preferences (sources: tls-for-aws-apis, tls12).
 TLS12_CIPHERS = "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256"
 VERSIONS = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
 
