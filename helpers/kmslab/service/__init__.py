@@ -34,6 +34,7 @@ RULE_MODULES = (
 DEFERRED_RULES = {
     "moto.ec2.models": ("ebs_encryption",),
     "moto.ssm.models": ("ssm_secure",),
+    "moto.sns.models": ("sns_delivery",),
 }
 
 
