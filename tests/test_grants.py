@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from kmslab import sandbox
-from kmslab.teach import cast, policies
+from kmslab.teach import cast
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_an_iam_deny_on_retire_grant_wins(world):
     iam = sb.client("iam")
     iam.create_user(UserName="no-retire")
     iam.put_user_policy(UserName="no-retire", PolicyName="deny", PolicyDocument=json.dumps(
-        policies.document(policies.statement("Deny", None, "kms:RetireGrant"))))
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "kms:RetireGrant", "Resource": "*"}]}))
     key = iam.create_access_key(UserName="no-retire")["AccessKey"]
     gid = sb.client("kms").create_grant(KeyId=arn, GranteePrincipal=people.app.principal, Operations=["Decrypt"],
                                         RetiringPrincipal=f"arn:aws:iam::{sb.account_id}:user/no-retire")["GrantId"]

@@ -18,11 +18,13 @@ MOTO_MODULES = ("kms", "s3", "iam", "sts", "secretsmanager")
 # The sandbox's own rules, one module per subject. Importing a module registers
 # its stages and operations with `dispatch`. Order matters only within a priority.
 RULE_MODULES = (
+    "authentication",                          # SigV4 of the sandbox's own keys, every service
     "audit",                                   # the CloudTrail-shaped record of every request
     "keys", "key_state", "key_usage", "key_metadata", "managed_keys",
     "encryption", "asymmetric", "signing", "data_key_pairs",
     "rotation", "key_import", "multi_region",
     "identity", "authorization", "key_policies", "grants",
+    "iam_authorization",                       # IAM, STS AssumeRole, CloudTrail LookupEvents
     "quotas",
     "s3_encryption", "s3_bucket_policy",
     "secrets_encryption",                      # Secrets Manager values through KMS (kms-facts N8)
