@@ -10,25 +10,9 @@ import sys
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
-from kmslab import sandbox
+from kms_helpers import error_code
 from kmslab.service import authentication
-from kmslab.teach import cast
-
-
-@pytest.fixture(scope="module")
-def world():
-    sb = sandbox.start()
-    people = cast.build(sb)
-    yield sb, people
-    sb.stop()
-
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def test_a_known_key_id_with_the_wrong_secret_is_refused(world):
@@ -37,15 +21,15 @@ def test_a_known_key_id_with_the_wrong_secret_is_refused(world):
     sb, people = world
     arn = sb.client("kms").create_key()["KeyMetadata"]["Arn"]
     forged = sb.client("kms", access_key=people.key_user.credentials["AccessKeyId"], secret_key="guessed")
-    code, message = error_of(forged.encrypt, KeyId=arn, Plaintext=b"x")
+    code, message = error_code(forged.encrypt, KeyId=arn, Plaintext=b"x")
     assert code == "InvalidSignatureException"
     assert message == authentication.BAD_SIGNATURE
     iam = sb.client("iam", access_key=people.admin.credentials["AccessKeyId"], secret_key="guessed")
-    assert error_of(iam.list_users)[0] == "SignatureDoesNotMatch"
+    assert error_code(iam.list_users)[0] == "SignatureDoesNotMatch"
     s3 = sb.client("s3", access_key=people.admin.credentials["AccessKeyId"], secret_key="guessed")
-    assert error_of(s3.list_buckets)[0] == "SignatureDoesNotMatch"
+    assert error_code(s3.list_buckets)[0] == "SignatureDoesNotMatch"
     sts = sb.client("sts", access_key=people.admin.credentials["AccessKeyId"], secret_key="guessed")
-    assert error_of(sts.get_caller_identity)[0] == "SignatureDoesNotMatch"
+    assert error_code(sts.get_caller_identity)[0] == "SignatureDoesNotMatch"
 
 
 def test_the_right_secret_works_for_every_service(world):
@@ -65,10 +49,10 @@ def test_a_session_key_needs_its_own_token(world):
     sb, people = world
     creds = people.app.credentials
     no_token = sb.client("sts", access_key=creds["AccessKeyId"], secret_key=creds["SecretAccessKey"])
-    assert error_of(no_token.get_caller_identity)[0] == "InvalidClientTokenId"
+    assert error_code(no_token.get_caller_identity)[0] == "InvalidClientTokenId"
     other_token = sb.client("kms", access_key=creds["AccessKeyId"], secret_key=creds["SecretAccessKey"],
                             session_token="not-the-token")
-    assert error_of(other_token.list_keys) == ("UnrecognizedClientException", authentication.UNKNOWN_KEY)
+    assert error_code(other_token.list_keys) == ("UnrecognizedClientException", authentication.UNKNOWN_KEY)
 
 
 def test_keys_the_sandbox_does_not_know(world):
@@ -78,13 +62,13 @@ def test_keys_the_sandbox_does_not_know(world):
     key = iam.create_access_key(UserName="leaver")["AccessKey"]
     leaver = sb.client("kms", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
     iam.update_access_key(UserName="leaver", AccessKeyId=key["AccessKeyId"], Status="Inactive")
-    assert error_of(leaver.list_keys)[0] == "UnrecognizedClientException"      # an inactive key
+    assert error_code(leaver.list_keys)[0] == "UnrecognizedClientException"      # an inactive key
     iam.delete_access_key(UserName="leaver", AccessKeyId=key["AccessKeyId"])
-    assert error_of(leaver.list_keys)[0] == "UnrecognizedClientException"      # a deleted key
+    assert error_code(leaver.list_keys)[0] == "UnrecognizedClientException"      # a deleted key
     # a key id forged for one of the sandbox's accounts (moto's encoding of the account)
     forged = people.admin.credentials["AccessKeyId"][:13] + "ZZZZZZZ"
     assert authentication.claims_a_sandbox_account(forged)
-    assert error_of(sb.client("kms", access_key=forged, secret_key="x").list_keys)[0] == \
+    assert error_code(sb.client("kms", access_key=forged, secret_key="x").list_keys)[0] == \
         "UnrecognizedClientException"
 
 
@@ -109,12 +93,12 @@ def test_the_moto_account_header_is_refused(world):
     """The attack: a user with no permissions creates users in another account with x-moto-account-id."""
     sb, people = world
     outsider = _with_headers(people.outsider.client("iam"), {"x-moto-account-id": "999988887777"})
-    assert error_of(outsider.create_user, UserName="planted")[0] == "AccessDenied"
+    assert error_code(outsider.create_user, UserName="planted")[0] == "AccessDenied"
     root = _with_headers(sb.client("kms"), {"x-moto-account-id": "999988887777"})
-    assert error_of(root.create_key)[0] == "AccessDeniedException"
+    assert error_code(root.create_key)[0] == "AccessDeniedException"
     forged = _with_headers(sb.client("iam"), {"x-moto-account-id": "999988887777",
                                               authentication.TOOLING_HEADER: "a-guess"})
-    assert error_of(forged.create_user, UserName="planted")[0] == "AccessDenied"
+    assert error_code(forged.create_user, UserName="planted")[0] == "AccessDenied"
 
 
 def test_the_sandbox_tooling_may_act_in_another_account(world):
@@ -133,8 +117,8 @@ def test_signatures_are_checked_over_http(world, endpoint):
                             aws_access_key_id=people.admin.credentials["AccessKeyId"], aws_secret_access_key=secret)
 
     client("kms", people.admin.credentials["SecretAccessKey"]).list_keys()
-    assert error_of(client("kms", "guessed").list_keys)[0] == "InvalidSignatureException"
-    assert error_of(client("iam", "guessed").list_users)[0] == "SignatureDoesNotMatch"
+    assert error_code(client("kms", "guessed").list_keys)[0] == "InvalidSignatureException"
+    assert error_code(client("iam", "guessed").list_users)[0] == "SignatureDoesNotMatch"
 
 
 @pytest.mark.slow

@@ -10,19 +10,10 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
 from kmslab.teach import access, cast, policies
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "authz_vectors.json").read_text())["vectors"]
 ROOT = "root"
-
-
-@pytest.fixture(scope="module")
-def world():
-    sb = sandbox.start()
-    people = cast.build(sb)
-    yield sb, people
-    sb.stop()
 
 
 def _fill(value, sb, people):

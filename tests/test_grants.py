@@ -16,22 +16,11 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
-from kmslab.teach import cast
-
-
-@pytest.fixture(scope="module")
-def world():
-    sb = sandbox.start()
-    people = cast.build(sb)
-    yield sb, people
-    sb.stop()
+from kms_helpers import error_code
 
 
 def code(call, **kwargs):
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"]
+    return error_code(call, **kwargs)[0]
 
 
 def new_key(sb):

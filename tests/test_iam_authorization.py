@@ -5,24 +5,9 @@ import json
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
-from kmslab import sandbox
+from kms_helpers import error_code
 from kmslab.teach import cast, policies
-
-
-@pytest.fixture(scope="module")
-def world():
-    sb = sandbox.start()
-    people = cast.build(sb)
-    yield sb, people
-    sb.stop()
-
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def iam_policy(effect, actions, resource="*"):
@@ -38,18 +23,18 @@ ALLOW_ALL = iam_policy("Allow", "*")
 def test_a_user_without_permissions_cannot_make_itself_administrator(world):
     sb, people = world
     iam = people.outsider.client("iam")
-    code, message = error_of(iam.put_user_policy, UserName="outsider", PolicyName="mine", PolicyDocument=ALLOW_ALL)
+    code, message = error_code(iam.put_user_policy, UserName="outsider", PolicyName="mine", PolicyDocument=ALLOW_ALL)
     assert code == "AccessDenied"
     assert message == (f"User: {people.outsider.arn} is not authorized to perform: iam:PutUserPolicy on resource: "
                        f"{people.outsider.arn} because no identity-based policy allows the iam:PutUserPolicy action")
     assert sb.client("iam").list_user_policies(UserName="outsider")["PolicyNames"] == []
-    assert error_of(people.outsider.client("kms").create_key)[0] == "AccessDeniedException"
+    assert error_code(people.outsider.client("kms").create_key)[0] == "AccessDeniedException"
 
 
 def test_a_user_cannot_make_access_keys_for_another_user(world):
     sb, people = world
-    assert error_of(people.outsider.client("iam").create_access_key, UserName="key-user")[0] == "AccessDenied"
-    assert error_of(people.outsider.client("iam").create_access_key)[0] == "AccessDenied"   # itself, implied
+    assert error_code(people.outsider.client("iam").create_access_key, UserName="key-user")[0] == "AccessDenied"
+    assert error_code(people.outsider.client("iam").create_access_key)[0] == "AccessDenied"   # itself, implied
     keys = sb.client("iam").list_access_keys(UserName="key-user")["AccessKeyMetadata"]
     assert len(keys) == 1
     made = people.admin.client("iam").create_access_key(UserName="key-user")["AccessKey"]   # an administrator may
@@ -66,8 +51,8 @@ def test_policies_can_scope_iam_actions_to_the_caller(world):
     key = iam.create_access_key(UserName="self-service")["AccessKey"]
     me = sb.client("iam", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
     assert me.list_access_keys()["AccessKeyMetadata"]
-    assert error_of(me.list_access_keys, UserName="admin")[0] == "AccessDenied"
-    assert error_of(me.create_user, UserName="another")[0] == "AccessDenied"
+    assert error_code(me.list_access_keys, UserName="admin")[0] == "AccessDenied"
+    assert error_code(me.create_user, UserName="another")[0] == "AccessDenied"
 
 
 def test_an_iam_deny_wins(world):
@@ -79,7 +64,7 @@ def test_an_iam_deny_wins(world):
         "Deny", "iam:CreateUser"))
     key = iam.create_access_key(UserName="almost-admin")["AccessKey"]
     user = sb.client("iam", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
-    code, message = error_of(user.create_user, UserName="nope")
+    code, message = error_code(user.create_user, UserName="nope")
     assert code == "AccessDenied" and message.endswith("with an explicit deny in an identity-based policy")
     user.list_users()
 
@@ -88,11 +73,11 @@ def test_an_iam_deny_wins(world):
 def test_assume_role_follows_the_trust_policy(world):
     sb, people = world
     role = f"arn:aws:iam::{sb.account_id}:role/{cast.APP_ROLE}"        # trusts the account (delegates to IAM)
-    assert error_of(people.outsider.client("sts").assume_role, RoleArn=role, RoleSessionName="xx")[0] == \
+    assert error_code(people.outsider.client("sts").assume_role, RoleArn=role, RoleSessionName="xx")[0] == \
         "AccessDenied"
     people.admin.client("sts").assume_role(RoleArn=role, RoleSessionName="admin")     # IAM allows it
     missing = f"arn:aws:iam::{sb.account_id}:role/no-such-role"
-    assert error_of(sb.client("sts").assume_role, RoleArn=missing, RoleSessionName="xx")[0] == "AccessDenied"
+    assert error_code(sb.client("sts").assume_role, RoleArn=missing, RoleSessionName="xx")[0] == "AccessDenied"
 
 
 def test_a_role_whose_trust_policy_names_the_user(world):
@@ -102,16 +87,16 @@ def test_a_role_whose_trust_policy_names_the_user(world):
     sb.client("iam").create_role(RoleName="for-key-user", AssumeRolePolicyDocument=json.dumps(trust))
     arn = f"arn:aws:iam::{sb.account_id}:role/for-key-user"
     people.key_user.client("sts").assume_role(RoleArn=arn, RoleSessionName="ok")      # named: no IAM needed
-    assert error_of(people.outsider.client("sts").assume_role, RoleArn=arn, RoleSessionName="xx")[0] == \
+    assert error_code(people.outsider.client("sts").assume_role, RoleArn=arn, RoleSessionName="xx")[0] == \
         "AccessDenied"
 
 
 def test_only_the_management_account_reaches_a_member_account(world):
     sb, people = world
     org_role = f"arn:aws:iam::{people.second_account}:role/OrganizationAccountAccessRole"
-    assert error_of(people.outsider.client("sts").assume_role, RoleArn=org_role, RoleSessionName="xx")[0] == \
+    assert error_code(people.outsider.client("sts").assume_role, RoleArn=org_role, RoleSessionName="xx")[0] == \
         "AccessDenied"
-    assert error_of(people.partner_no_iam.client("sts").assume_role, RoleArn=org_role,
+    assert error_code(people.partner_no_iam.client("sts").assume_role, RoleArn=org_role,
                     RoleSessionName="xx")[0] == "AccessDenied"
     sb.client("sts").assume_role(RoleArn=org_role, RoleSessionName="setup")
 
@@ -120,7 +105,7 @@ def test_web_identity_needs_a_federated_trust(world):
     sb, _ = world
     role = f"arn:aws:iam::{sb.account_id}:role/{cast.APP_ROLE}"
     sts = boto3.client("sts", region_name="us-east-1")
-    assert error_of(sts.assume_role_with_web_identity, RoleArn=role, RoleSessionName="xx",
+    assert error_code(sts.assume_role_with_web_identity, RoleArn=role, RoleSessionName="xx",
                     WebIdentityToken="x" * 10)[0] == "AccessDenied"
 
 
@@ -136,7 +121,7 @@ def test_lookup_events_needs_permission(world):
     """The attack: anyone read every caller's key ids and encryption contexts."""
     sb, people = world
     sb.client("kms").create_key(Description="secret project")
-    code, message = error_of(people.outsider.client("cloudtrail").lookup_events)
+    code, message = error_code(people.outsider.client("cloudtrail").lookup_events)
     assert code == "AccessDeniedException"
     assert message == (f"User: {people.outsider.arn} is not authorized to perform: cloudtrail:LookupEvents "
                        "because no identity-based policy allows the cloudtrail:LookupEvents action")
@@ -150,8 +135,8 @@ def test_iam_is_authorized_over_http(world, endpoint):
     creds = people.outsider.credentials
     iam = boto3.client("iam", endpoint_url=endpoint.url, region_name="us-east-1",
                        aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"])
-    assert error_of(iam.put_user_policy, UserName="outsider", PolicyName="mine",
+    assert error_code(iam.put_user_policy, UserName="outsider", PolicyName="mine",
                     PolicyDocument=ALLOW_ALL)[0] == "AccessDenied"
     ct = boto3.client("cloudtrail", endpoint_url=endpoint.url, region_name="us-east-1",
                       aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"])
-    assert error_of(ct.lookup_events)[0] == "AccessDeniedException"
+    assert error_code(ct.lookup_events)[0] == "AccessDeniedException"
