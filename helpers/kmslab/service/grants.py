@@ -1,5 +1,6 @@
 """Grants: CreateGrant checks its request and stamps the grant's creation time;
-ListGrants shows AWS's fields; grant tokens must be real ones (kms-facts H10);
+ListGrants shows AWS's fields; grant tokens must be real ones
+(https://docs.aws.amazon.com/kms/latest/developerguide/using-grant-token.html);
 RetireGrant finds its grant by id or by token.
 
 Whether a grant allows a request, and who may retire one, is decided in

@@ -9,7 +9,7 @@
 - STS AssumeRole: the role must exist and its trust policy must allow the caller; a trust
   policy that names the caller's account (not the caller) needs an identity-based policy that
   allows sts:AssumeRole too, and so does any cross-account call
-  (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html).
+  (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
   AssumeRoleWithWebIdentity and AssumeRoleWithSAML need a trust statement for a Federated
   principal. GetCallerIdentity is always allowed.
 - Every account other than the default one is a member of the default account's

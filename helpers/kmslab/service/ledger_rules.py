@@ -700,7 +700,7 @@ RULES: list[dict[str, Any]] = [
       p_iam_self_escalation, "error:AccessDenied"),
     R("assume-role-trust", "Who may do what",
       "AssumeRole needs the trust policy (and, when it names the account, an IAM policy)",
-      "anyone assumes any role, even one that does not exist", "AccessDenied", "id_roles_manage-assume.html",
+      "anyone assumes any role, even one that does not exist", "AccessDenied", "API_AssumeRole.html (STS)",
       p_assume_role_trust, "error:AccessDenied"),
     R("lookup-events-authorized", "Who may do what", "LookupEvents needs cloudtrail:LookupEvents",
       "not implemented", "AccessDeniedException", "security_iam_id-based-policy-examples.html (CloudTrail)",
