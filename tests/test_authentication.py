@@ -136,3 +136,22 @@ def test_the_aws_cli_with_a_wrong_secret(world, endpoint):
                          env=env, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "Keys" in json.loads(run.stdout)
+
+
+SECRET_PROBE = """
+from kmslab import sandbox
+sb = sandbox.start()
+iam = sb.client("iam")
+iam.create_user(UserName="u")
+key = iam.create_access_key(UserName="u")["AccessKey"]
+print(key["AccessKeyId"], key["SecretAccessKey"])
+sb.stop()
+"""
+
+
+def test_secrets_cannot_be_computed_from_the_seed():
+    """Same seed, same access key id (outputs repeat); the secret comes from the OS, not the seed."""
+    runs = [subprocess.run([sys.executable, "-c", SECRET_PROBE], capture_output=True, text=True, timeout=120,
+                           check=True).stdout.split() for _ in range(2)]
+    assert runs[0][0] == runs[1][0]
+    assert runs[0][1] != runs[1][1] and len(runs[0][1]) == 40

@@ -14,6 +14,9 @@ same for the credentials it issued:
   AWS access key ids encode their account
   (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetAccessKeyInfo.html); so do moto's.
 
+Secret access keys come from the operating system's random generator, not from moto's seeded one
+(which still makes the access key ids, so outputs repeat): knowing the seed gives no one a secret.
+
 moto also lets any request choose its account with an `x-moto-account-id` header. Only the
 sandbox's own tooling may send it, together with `x-kmslab-tooling` carrying this process's
 secret (`tooling_headers`); any other request that carries it is refused.
@@ -241,8 +244,19 @@ def check(request: Any) -> None:
         raise _error(_service_of(request), "bad signature")
 
 
+def _new_secret() -> str:
+    """40 characters from the alphabet of AWS secret access keys (letters, digits, + and /)."""
+    return base64.b64encode(secrets.token_bytes(30)).decode()
+
+
 def _install() -> None:
     from moto.core.responses import BaseResponse
+    from moto.iam.models import AccessKey
+
+    @wrap(AccessKey, "__init__")
+    def access_key_init(self, original, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)     # draws from the seeded generator as before
+        self.secret_access_key = _new_secret()
 
     @wrap(BaseResponse, "setup_class")
     def setup_class(self, original, request, *args, **kwargs):  # type: ignore[no-untyped-def]
