@@ -24,6 +24,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .. import progress
+
 OK, WRONG, TODO = "ok", "wrong", "todo"
 _MARK = {OK: "✅", WRONG: "❌", TODO: "⏳"}
 
@@ -107,7 +109,7 @@ def check(task: str, hint: str | None = None) -> Callable[[Callable[..., str]], 
             return Feedback(task, OK, confirmation or "correct")
 
         run.task = task  # type: ignore[attr-defined]
-        return run
+        return progress.recorded(run)  # a lab's checks record each answer (kmslab.progress)
 
     return wrap
 
