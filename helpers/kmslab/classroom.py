@@ -3,7 +3,8 @@
 `python -m kmslab hub-singleuser ...` is the single-user server command of classroom/jupyterhub_config.py:
 it runs as the learner, copies into their course folder the course files they do not have yet (never
 one they have, so their work is kept across logins and course updates), then becomes JupyterHub's
-own `jupyterhub-singleuser` with the same arguments.
+own `jupyterhub-singleuser`, rooted in that folder, with kernels culled after an hour idle, and the
+hub's arguments last (so the hub's settings win).
 """
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from .notebooks import ROOT
 COURSE_FILES = ("README.md", "notebooks/*.ipynb", "labs/*.ipynb", "labs/solutions/*.ipynb", "docs/*.md")
 #: Where the copy goes, under the learner's home, unless KMSLAB_COURSE_DIR says otherwise.
 DEFAULT_FOLDER = "kmslab"
+
+
+#: A kernel holds 100 to 350 MB; one left idle for an hour (a lesson finished long ago) gives it back.
+SERVER_DEFAULTS = ("--MappingKernelManager.cull_idle_timeout=3600", "--MappingKernelManager.cull_interval=300")
 
 
 def course_folder() -> Path:
@@ -62,5 +67,6 @@ def singleuser(args: list[str]) -> int:
         [str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     if command is None:
         raise SystemExit("jupyterhub-singleuser is not installed in this environment (pip install jupyterhub)")
-    os.execv(command, [command, *args])
+    # the hub's own `args` come last, so they win over these defaults
+    os.execv(command, [command, f"--ServerApp.root_dir={folder}", *SERVER_DEFAULTS, *args])
     return 1  # not reached
