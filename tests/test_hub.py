@@ -24,18 +24,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from kernel_client import execute
 
 from kmslab.notebooks import ROOT
 
-pytestmark = pytest.mark.slow
 
 PROXY = ROOT / "classroom" / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 LEARNERS = {"alice": "alice-pw-4821", "bob": "bob-pw-1937", "carol": "carol-pw-5560"}
 TIMEOUT = 120  # seconds for any one step: a start, a lesson, a shutdown
 
-needs_proxy = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not PROXY.exists() or shutil.which("node") is None,
-    reason="JupyterHub's proxy is not installed: npm ci --prefix classroom/proxy (.ci/run does)")
+    reason="JupyterHub's proxy is not installed: npm ci --prefix classroom/proxy (.ci/run does)")]
 
 HUB_CONFIG = """
 from jupyterhub.auth import Authenticator
@@ -184,32 +184,9 @@ class Learner:
 
     def run(self, kernel_id: str, code: str) -> tuple[str, str | None]:
         """Run `code` over the kernel's websocket; returns (stdout, error name or None)."""
-        import websocket
-
         ws_url = self.server.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
-        ws = websocket.create_connection(ws_url, header=[f"Authorization: {self.http.headers['Authorization']}"],
-                                         timeout=TIMEOUT)
-        msg_id = uuid.uuid4().hex
-        ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": self.name,
-                       "session": uuid.uuid4().hex, "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell",
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False}}))
-        out, error = "", None
-        try:
-            while True:
-                msg = json.loads(ws.recv())
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                if msg["msg_type"] == "stream":
-                    out += msg["content"]["text"]
-                elif msg["msg_type"] == "error":
-                    error = msg["content"]["ename"]
-                elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                    return out, error
-        finally:
-            ws.close()
+        return execute(ws_url, code, headers=[f"Authorization: {self.http.headers['Authorization']}"],
+                       timeout=TIMEOUT)
 
     def notebook_cells(self, path: str) -> list[dict]:
         """The code cells of the learner's own copy of a notebook."""
@@ -238,8 +215,6 @@ def _memory(processes) -> str:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    if not PROXY.exists() or shutil.which("node") is None:
-        pytest.skip("JupyterHub's proxy is not installed: npm ci --prefix classroom/proxy (.ci/run does)")
     running = Hub(tmp_path_factory.mktemp("hub"))
     try:
         running.wait_until_up()
@@ -264,7 +239,6 @@ def learners(hub):
     return logged_in
 
 
-@needs_proxy
 def test_each_learner_gets_their_own_copy_of_the_course_opened_on_lesson_00(learners, hub):
     for name, learner in learners.items():
         home = hub.homes / name / "kmslab"
@@ -284,7 +258,6 @@ def descriptions(box):
 """
 
 
-@needs_proxy
 def test_lesson_00_runs_for_every_learner_and_their_keys_stay_their_own(learners, hub):
     for name, learner in learners.items():
         kernel = learner.open_notebook("notebooks/00_start_here.ipynb")
@@ -317,7 +290,6 @@ print(ep.endpoint_url)""")
         assert json.loads(out) == [f"{name}'s endpoint key"]
 
 
-@needs_proxy
 def test_a_lab_check_runs_and_records_progress_in_the_learners_own_home(learners, hub):
     for name, learner in learners.items():
         notebook = "labs/solutions/04_key_rotation.ipynb" if name != "bob" else "labs/04_key_rotation.ipynb"
@@ -347,7 +319,6 @@ def test_a_lab_check_runs_and_records_progress_in_the_learners_own_home(learners
     assert (hub.homes.parent / "class.png").stat().st_size > 0
 
 
-@needs_proxy
 def test_learners_do_not_see_each_others_files_or_servers(learners):
     alice, bob = learners["alice"], learners["bob"]
     alice.api("PUT", "contents/alice-notes.txt", json={"type": "file", "format": "text", "content": "mine"})
@@ -358,7 +329,6 @@ def test_learners_do_not_see_each_others_files_or_servers(learners):
     assert peek.status_code in (302, 403), peek.status_code
 
 
-@needs_proxy
 def test_a_restart_keeps_the_learners_work_and_brings_back_what_they_deleted(learners, hub):
     carol = learners["carol"]
     lesson = hub.homes / "carol" / "kmslab" / "notebooks" / "03_symmetric_keys.ipynb"
