@@ -176,9 +176,9 @@ class Learner:
         return self.http.request(method, f"{self.server}/api/{path}", timeout=60, **kwargs)
 
     def open_notebook(self, path: str) -> str:
-        """A kernel for `path`, as JupyterLab opens one; returns the kernel id."""
+        """A kernel for `path`, as JupyterLab opens one (name: the file's); returns the kernel id."""
         session = self.api("POST", "sessions", json={
-            "path": path, "type": "notebook", "name": "", "kernel": {"name": "python3"}})
+            "path": path, "type": "notebook", "name": path.rsplit("/", 1)[-1], "kernel": {"name": "python3"}})
         session.raise_for_status()
         return session.json()["kernel"]["id"]
 
@@ -251,6 +251,11 @@ def test_each_learner_gets_their_own_copy_of_the_course_opened_on_lesson_00(lear
         assert urlsplit(landing.headers["Location"]).path == f"/user/{name}/lab/tree/notebooks/00_start_here.ipynb"
 
 
+def _recorded_checks(hub: Hub, name: str) -> dict:
+    progress_file = hub.homes / name / ".local" / "share" / "jupyter" / "kmslab" / "progress.json"
+    return json.loads(progress_file.read_text())["checks"] if progress_file.exists() else {}
+
+
 DESCRIPTIONS = """
 def descriptions(box):
     kms = box.client("kms")
@@ -260,12 +265,15 @@ def descriptions(box):
 
 def test_lesson_00_runs_for_every_learner_and_their_keys_stay_their_own(learners, hub):
     for name, learner in learners.items():
+        checks_before = _recorded_checks(hub, name)
         kernel = learner.open_notebook("notebooks/00_start_here.ipynb")
         for cell in learner.notebook_cells("notebooks/00_start_here.ipynb"):
             _, error = learner.run(kernel, "".join(cell["source"]))
             expected = "raises-exception" in cell["metadata"].get("tags", [])
             assert (error is not None) == expected, f"{name}: {error} in\n{''.join(cell['source'])}"
         print(f"\n{name}: server ready in {hub.started[name]}; server + lesson 00's kernel: {learner.memory()}")
+        # lesson 00 runs a lab 04 check as an example: that is not the learner's lab work
+        assert _recorded_checks(hub, name) == checks_before
         # the cell each lesson will end with (kmslab.progress)
         out, _ = learner.run(kernel, 'from kmslab import progress\nprogress.lesson_done("00")')
         assert "Lesson 00 is recorded as done" in out
