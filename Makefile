@@ -9,6 +9,8 @@ TEST_STAMP := $(VENV)/.kmslab-test
 PIP_FROM := $(if $(WHEELHOUSE),--no-index --find-links "$(WHEELHOUSE)")
 # pip builds kmslab itself with these (pyproject.toml's [build-system] requires).
 BUILD_REQUIRES := "setuptools>=68"
+# What `make test` adds to the course: pytest and friends, and JupyterHub for the hub test.
+TEST_EXTRAS := test,hub
 
 .PHONY: lab test notebooks env wheelhouse
 
@@ -30,7 +32,7 @@ env: $(TEST_STAMP)
 ## wheelhouse: every wheel the course and its tests need, for this platform and Python,
 ## in ./wheelhouse (or WHEELHOUSE=path); then `make lab WHEELHOUSE=path` needs no network.
 wheelhouse: $(BIN)/python
-	$(BIN)/python -m pip wheel --quiet --wheel-dir "$(or $(WHEELHOUSE),wheelhouse)" ".[test]" $(BUILD_REQUIRES)
+	$(BIN)/python -m pip wheel --quiet --wheel-dir "$(or $(WHEELHOUSE),wheelhouse)" ".[$(TEST_EXTRAS)]" $(BUILD_REQUIRES)
 	@rm -f "$(or $(WHEELHOUSE),wheelhouse)"/kmslab-*.whl  # the course itself installs from this folder
 	@echo "$$(ls "$(or $(WHEELHOUSE),wheelhouse)" | wc -l) wheels in $(or $(WHEELHOUSE),wheelhouse)"
 
@@ -45,5 +47,5 @@ $(LAB_STAMP): pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(TEST_STAMP): $(LAB_STAMP)
-	$(BIN)/python -m pip install --quiet $(PIP_FROM) -e ".[test]"
+	$(BIN)/python -m pip install --quiet $(PIP_FROM) -e ".[$(TEST_EXTRAS)]"
 	@touch $@
