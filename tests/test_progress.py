@@ -251,3 +251,18 @@ def test_one_learner_file_can_be_named_directly(homes):
     shown = run_cli("--class", str(homes / "jupyter-ana" / report.IN_HOME))
     assert "Class: 1 learners with progress, 0 without" in shown.stdout and "== ana ==" in shown.stdout
     assert run_cli("--class", str(homes / "jupyter-cy")).returncode == 1  # nothing readable at all
+
+
+def test_a_home_the_instructor_may_not_read_is_named(tmp_path, monkeypatch):
+    home = tmp_path / "jupyter-fay"
+    home.mkdir()
+    real_exists = Path.exists
+
+    def exists(path, *args, **kwargs):  # what a home of mode 700 does to a reader who is not root
+        if path.is_relative_to(home):
+            raise PermissionError(13, "Permission denied")
+        return real_exists(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    [fay] = report.find_learners([home])
+    assert (fay.name, fay.problem) == ("fay", "unreadable: Permission denied")

@@ -43,15 +43,18 @@ def find_learners(places: Iterable[Path]) -> list[Learner]:
     """Learners under each place: a progress file, one learner's home, or a folder of homes."""
     found = []
     for place in map(Path, places):
-        if place.is_file() or place.name == store.FILE_NAME:
-            found.append(read_learner(place, _name_from_file(place)))
-        elif (place / IN_HOME).exists():
-            found.append(read_learner(place / IN_HOME, _learner_name(place)))
-        elif place.is_dir():
-            homes = sorted(p for p in place.iterdir() if p.is_dir() and not p.name.startswith("."))
-            found += [read_learner(home / IN_HOME, _learner_name(home)) for home in homes]
-        else:
-            found.append(Learner(_learner_name(place), place, problem="missing: no such folder"))
+        try:
+            if place.is_file() or place.name == store.FILE_NAME:
+                found.append(read_learner(place, _name_from_file(place)))
+            elif (place / IN_HOME).exists():
+                found.append(read_learner(place / IN_HOME, _learner_name(place)))
+            elif place.is_dir():
+                homes = sorted(p for p in place.iterdir() if p.is_dir() and not p.name.startswith("."))
+                found += [read_learner(home / IN_HOME, _learner_name(home)) for home in homes]
+            else:
+                found.append(Learner(_learner_name(place), place, problem="missing: no such folder"))
+        except OSError as error:  # a home the instructor may not read (run as root on a hub)
+            found.append(Learner(_learner_name(place), place, problem=f"unreadable: {error.strerror}"))
     return sorted(found, key=lambda learner: learner.name)
 
 
