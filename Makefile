@@ -1,25 +1,45 @@
-# The two commands a learner needs (make lab, make test), and one for maintainers.
+# The two commands a learner needs (make lab, make test), and some for maintainers and instructors.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.kmslab-installed
+# Learners get the course; `make test` adds the test tools on top (one .venv for both).
+LAB_STAMP  := $(VENV)/.kmslab-lab
+TEST_STAMP := $(VENV)/.kmslab-test
+# WHEELHOUSE=path: install from a folder `make wheelhouse` filled, with no network at all.
+PIP_FROM := $(if $(WHEELHOUSE),--no-index --find-links "$(WHEELHOUSE)")
+# pip builds kmslab itself with these (pyproject.toml's [build-system] requires).
+BUILD_REQUIRES := "setuptools>=68"
+# What `make test` adds to the course: pytest and friends, and JupyterHub for the hub test.
+TEST_EXTRAS := test,hub
 
-.PHONY: lab test notebooks env docs docs-serve docs-test linkcheck
+.PHONY: lab test notebooks env wheelhouse docs docs-serve docs-test linkcheck
 
 ## lab: create .venv if needed and open JupyterLab on lesson 00
 # .venv/bin comes first on PATH so that JupyterLab's terminals find python -m kmslab and aws.
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 ## test: unit tests plus strict nbval over every lesson and lab solution
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## notebooks: re-execute every lesson and lab solution in place, top to bottom
-notebooks: $(STAMP)
+notebooks: $(LAB_STAMP)
 	$(BIN)/python -m kmslab.notebooks run $(NOTEBOOKS)
 
-env: $(STAMP)
+env: $(TEST_STAMP)
+
+## wheelhouse: every wheel the course and its tests need, for this platform and Python,
+## in ./wheelhouse (or WHEELHOUSE=path); then `make lab WHEELHOUSE=path` needs no network.
+wheelhouse: $(BIN)/python
+	$(BIN)/python -m pip wheel --quiet --wheel-dir "$(or $(WHEELHOUSE),wheelhouse)" ".[$(TEST_EXTRAS)]" $(BUILD_REQUIRES)
+	@rm -f "$(or $(WHEELHOUSE),wheelhouse)"/kmslab-*.whl  # the course itself installs from this folder
+	@echo "$$(ls "$(or $(WHEELHOUSE),wheelhouse)" | wc -l) wheels in $(or $(WHEELHOUSE),wheelhouse)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "kmslab needs Python 3.10 or newer; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+	$(if $(WHEELHOUSE),,$(BIN)/python -m pip install --quiet --upgrade pip)
 
 ## docs: build the static site from the committed notebooks (never re-executed) into build/site/
 DOCS_OUT   := build/site
@@ -45,14 +65,15 @@ linkcheck: $(DOCS_STAMP)
 	then $(SPHINX) build/linkcheck -b linkcheck -q; \
 	else echo "make linkcheck: https://docs.aws.amazon.com/ is unreachable (no internet here), so external links cannot be checked"; fi
 
-$(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+$(DOCS_STAMP): $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet $(PIP_FROM) -e ".[$(TEST_EXTRAS),docs]"
 	@touch $(DOCS_STAMP)
 
 # Re-installs only when pyproject.toml changes; pip keeps what is already satisfied.
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "kmslab needs Python 3.10 or newer; set PYTHON=python3.x")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	@touch $(STAMP)
+$(LAB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet $(PIP_FROM) -e .
+	@touch $@
+
+$(TEST_STAMP): $(LAB_STAMP)
+	$(BIN)/python -m pip install --quiet $(PIP_FROM) -e ".[$(TEST_EXTRAS)]"
+	@touch $@

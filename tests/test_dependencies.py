@@ -5,6 +5,8 @@ import re
 import subprocess
 from importlib.metadata import version
 
+import pytest
+
 from kmslab.notebooks import ROOT
 
 PYPROJECT_TEXT = (ROOT / "pyproject.toml").read_text()
@@ -22,7 +24,11 @@ def test_moto_is_pinned_to_one_minor_version_with_only_the_extras_used():
     moto = re.findall(r'^\s*"(moto\[[^"]*)"', PYPROJECT_TEXT, re.M)
     assert len(moto) == 1 and re.search(r">=5\.2\.\d+,<5\.3", moto[0]), moto
     extras = set(re.search(r"\[(.*)\]", moto[0]).group(1).split(","))
-    assert "all" not in extras and {"kms", "s3", "server"} <= extras
+    assert "all" not in extras and {"kms", "s3"} <= extras
+    # moto's `server` extra brings 170 MB the course never uses; its server needs only flask
+    # (tests/test_endpoint_services.py runs it for every service the course calls).
+    assert "server" not in extras
+    assert re.search(r'^\s*"flask[>=]', PYPROJECT_TEXT, re.M) and re.search(r'^\s*"flask-cors', PYPROJECT_TEXT, re.M)
 
 
 def test_installed_moto_is_the_one_the_sandbox_was_built_for():
@@ -39,3 +45,23 @@ def test_make_lab_opens_lesson_00_and_make_test_runs_pytest():
     assert "-m pytest" in test
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_make_installs_from_a_wheelhouse_with_no_network():
+    run = lambda *args: subprocess.run(["make", "-n", "-B", *args], cwd=ROOT, capture_output=True,
+                                       text=True).stdout
+    for target in ("lab", "test"):
+        installs = [line for line in run(target, "WHEELHOUSE=/media/usb/wh").splitlines() if "pip install" in line]
+        assert installs and all('--no-index --find-links "/media/usb/wh"' in line for line in installs), installs
+    # learners get the course without the test tools
+    assert not any(".[test" in line for line in run("lab").splitlines())
+    assert '".[test,hub]"' in run("wheelhouse") and '".[test,hub]"' in run("test")
+
+
+def test_the_wheelhouse_holds_what_pip_builds_kmslab_with():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    build = tomllib.loads(PYPROJECT_TEXT)["build-system"]["requires"]
+    makefile = (ROOT / "Makefile").read_text()
+    listed = re.search(r"^BUILD_REQUIRES := (.*)$", makefile, re.M).group(1)
+    assert re.findall(r'"([^"]+)"', listed) == build

@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 import pytest
+from kernel_client import execute
 
 from kmslab.notebooks import ROOT
 
@@ -34,32 +35,7 @@ def _call(base, token, method, path, body=None):
 
 def _run_in_kernel(port, token, kernel_id, code) -> str:
     """Execute code over the kernel's websocket, as the browser does; return its stdout."""
-    import uuid
-
-    import websocket  # websocket-client, which jupyter_server depends on
-
-    ws = websocket.create_connection(
-        f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?token={token}", timeout=60)
-    msg_id = uuid.uuid4().hex
-    ws.send(json.dumps({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                   "session": uuid.uuid4().hex, "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "channel": "shell",
-        "content": {"code": code, "silent": False, "store_history": False,
-                    "user_expressions": {}, "allow_stdin": False}}))
-    out = ""
-    try:
-        while True:
-            msg = json.loads(ws.recv())
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "stream":
-                out += msg["content"]["text"]
-            # iopub "idle" comes after every output of the request (the shell reply may not)
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return out
-    finally:
-        ws.close()
+    return execute(f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?token={token}", code, timeout=60)[0]
 
 
 def test_lesson_00_opens_and_a_kernel_runs(tmp_path):

@@ -1,11 +1,17 @@
-"""Command line: `python -m kmslab serve` and `python -m kmslab tls serve`."""
+"""Command line: `python -m kmslab serve`, `tls serve`, `progress`, and the classroom commands."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["hub-singleuser"]:  # every argument after it is the hub spawner's, passed on as is
+        from .classroom import singleuser
+
+        return singleuser(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m kmslab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -29,7 +35,23 @@ def main(argv: list[str] | None = None) -> int:
     tls_serve.add_argument("--dir", default=None,
                            help="folder for the CA and server certificate (default: a new temporary folder)")
 
+    from .progress import cli as progress_cli
+
+    progress_cli.add_parser(commands)
+    copy = commands.add_parser("copy-course", help="copy the lessons and labs you do not have yet into DIR")
+    copy.add_argument("dir", nargs="?", type=Path, help="default: ~/kmslab (or KMSLAB_COURSE_DIR)")
+    commands.add_parser("hub-singleuser", help="on a JupyterHub: copy-course, then jupyterhub-singleuser ARGS")
+
     args = parser.parse_args(argv)
+    if args.command == "progress":
+        return progress_cli.run(args)
+    if args.command == "copy-course":
+        from .classroom import copy_course, course_folder
+
+        folder = args.dir or course_folder()
+        copied = copy_course(folder)
+        print(f"{len(copied)} course files copied into {folder}; files already there were kept.")
+        return 0
     if args.command == "serve":
         from .server import serve as run
 

@@ -52,7 +52,11 @@ def execute(path: Path, timeout: int = TIMEOUT_S) -> None:
     env.pop("KMSLAB_MODE", None)  # lessons are committed as run in the default mode
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", coalesce_streams=True,
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=env)
+    from .progress import DIR_VARIABLE
+
+    with tempfile.TemporaryDirectory(prefix="kmslab-progress-") as scratch:
+        env[DIR_VARIABLE] = scratch  # a maintainer's run is nobody's progress
+        client.execute(env=env)
     normalize(nb)
     write_atomically(path, nbformat.writes(nb) + "\n")
 

@@ -27,6 +27,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .. import progress
+
 OK, WRONG, TODO = "ok", "wrong", "todo"
 #: The mark that starts each answer: words that carry the meaning on their own (quiz feedback uses them too).
 MARKS = {OK: "[ok]", WRONG: "[wrong]", TODO: "[todo]"}
@@ -111,7 +113,7 @@ def check(task: str, hint: str | None = None) -> Callable[[Callable[..., str]], 
             return Feedback(task, OK, confirmation or "correct")
 
         run.task = task  # type: ignore[attr-defined]
-        return run
+        return progress.recorded(run)  # a lab's checks record each answer (kmslab.progress)
 
     return wrap
 
