@@ -3,8 +3,16 @@
 moto's Key.to_dict is wrapped once; modules add their fields with
 `@key_metadata.contributes` (fn(key, metadata_dict)).
 
-- HMAC keys list MacAlgorithms, not RSA EncryptionAlgorithms (kms-facts C9).
-- Symmetric keys show CurrentKeyMaterialId (botocore KMS model, KeyMetadata).
+- Each key lists the algorithms of its key usage only: EncryptionAlgorithms (ENCRYPT_DECRYPT),
+  SigningAlgorithms (SIGN_VERIFY), MacAlgorithms (HMAC keys, kms-facts C9) or
+  KeyAgreementAlgorithms (KEY_AGREEMENT). moto lists RSA encryption algorithms and an empty
+  signing list on HMAC keys, and both lists on KEY_AGREEMENT keys.
+- MultiRegion is always there (false for single-Region keys).
+- Symmetric encryption keys show CurrentKeyMaterialId once they have material, and not while
+  a replica is still Creating.
+  All three follow the KeyMetadata reference and its examples:
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html#API_DescribeKey_Examples
 - A multi-Region key's MultiRegionKeyType is its own (moto shares one dict
   between a primary and its replicas, kms-facts B2).
 
@@ -32,11 +40,17 @@ def contributes(fn: Callable[[Any, dict], None]) -> Callable[[Any, dict], None]:
 def metadata(key: Any, original: Callable[[Any], dict]) -> dict:
     result = original(key)
     meta = result["KeyMetadata"]
-    meta["KeyUsage"] = key.key_usage or "ENCRYPT_DECRYPT"
-    if key.key_spec.startswith("HMAC_"):
+    usage = meta["KeyUsage"] = key.key_usage or "ENCRYPT_DECRYPT"
+    meta["MultiRegion"] = bool(key.multi_region)
+    if usage != "ENCRYPT_DECRYPT":
         meta.pop("EncryptionAlgorithms", None)
+    if usage != "SIGN_VERIFY":
+        meta.pop("SigningAlgorithms", None)
+    if usage == "GENERATE_VERIFY_MAC":
         meta["MacAlgorithms"] = [f"HMAC_SHA_{key.key_spec[5:]}"]
-    if key.key_spec == "SYMMETRIC_DEFAULT":
+    elif usage == "KEY_AGREEMENT":
+        meta["KeyAgreementAlgorithms"] = ["ECDH"]
+    if key.key_spec == "SYMMETRIC_DEFAULT" and key.key_state != "Creating":
         current = symmetric.current_material(key)
         if current is not None:
             meta["CurrentKeyMaterialId"] = current.id
