@@ -3,11 +3,14 @@ import pytest
 
 from kms_helpers import error_code
 
+from kmslab.service.multi_region import REPLICA_CREATION_SECONDS
+
 
 @pytest.fixture(scope="module")
 def pair(sb, kms):
     primary = kms.create_key(MultiRegion=True)["KeyMetadata"]
     replica = kms.replicate_key(KeyId=primary["Arn"], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
+    sb.clock.advance(REPLICA_CREATION_SECONDS)  # the replica is Creating until the clock moves on
     return primary, replica, sb.client("kms", region="eu-west-1")
 
 

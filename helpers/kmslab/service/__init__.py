@@ -19,7 +19,7 @@ MOTO_MODULES = ("kms", "s3", "iam", "sts", "secretsmanager")
 # its stages and operations with `dispatch`. Order matters only within a priority.
 RULE_MODULES = (
     "audit",                                   # the CloudTrail-shaped record of every request
-    "keys", "key_state", "key_usage", "key_metadata", "managed_keys",
+    "keys", "key_state", "key_usage", "key_metadata", "managed_keys", "aliases", "tags",
     "encryption", "asymmetric", "signing", "data_key_pairs",
     "rotation", "key_import", "multi_region",
     "identity", "authorization", "key_policies", "grants",
