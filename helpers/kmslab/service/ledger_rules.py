@@ -687,6 +687,17 @@ def p_replica_creating(c):
     return f"{first['KeyState']},{first['Enabled']},{first['Description']!r},then {later}"
 
 
+def p_deny_names_its_principal(c):
+    k = _key(c)
+    policy = json.loads(c("kms").get_key_policy(KeyId=k, PolicyName="default")["Policy"])
+    policy["Statement"].append({"Sid": "DenyAnotherAccount", "Effect": "Deny",
+                                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                "Action": "kms:DescribeKey", "Resource": "*"})
+    c("kms").put_key_policy(KeyId=k, PolicyName="default", Policy=json.dumps(policy),
+                            BypassPolicyLockoutSafetyCheck=True)
+    return outcome(lambda: c("kms").describe_key(KeyId=k))
+
+
 def _replicate_wait(c, replica_arn: str, region: str) -> str:
     state = "Creating"
     for _ in range(40):
@@ -885,6 +896,10 @@ RULES: list[dict[str, Any]] = [
     R("replica-creating", "Rules AWS enforces", "A new replica is Creating, then Enabled",
       "Enabled at once, with the primary's description", "Creating, Enabled false, empty Description; Enabled once replicated", "key-state",
       p_replica_creating, "Creating,False,'',then Enabled"),
+    R("deny-names-its-principal", "Who may do what", "A Deny applies only to the principals it names",
+      "a Deny of kms:DescribeKey for another account refuses every caller's DescribeKey",
+      "the caller, whom the Deny does not name, describes the key", "H2, H4", p_deny_names_its_principal,
+      "ok"),
     R("grant-consistency", "Who may do what",
       "A new grant works at once only with its grant token (grants are eventually consistent)",
       "no authorization: the grantee encrypts with or without the token",
