@@ -169,6 +169,12 @@ def resolve(call: dispatch.KmsCall) -> None:
         return
     if op in ("ListKeys", "ListAliases"):
         sweep(call.account_id, call.region)
+    if op == "RetireGrant" and not call.params.get("GrantToken") and not (
+            call.params.get("KeyId") and call.params.get("GrantId")):
+        # "To identify the grant to retire, use a grant token, or both the grant ID and a key
+        # identifier" https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html
+        raise KmsError("ValidationException",
+                       "Either GrantToken, or both KeyId and GrantId, must be specified.")
     spec = KEY_PARAMS.get(op)
     if spec is None:
         return
