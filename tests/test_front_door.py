@@ -264,10 +264,10 @@ def test_no_stage_sees_a_refused_request(sb):
     assert seen == ["GenerateRandom"]
 
 
-def _raw_http(url: str, target: str, body: bytes) -> tuple[int, dict]:
+def _raw_http(url: str, target: str, body: bytes, region: str = "us-east-1") -> tuple[int, dict]:
     request = AWSRequest(method="POST", url=url + "/", data=body,
                          headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
-    SigV4Auth(Credentials("testing", "testing"), "kms", "us-east-1").add_auth(request)
+    SigV4Auth(Credentials("testing", "testing"), "kms", region).add_auth(request)
     parsed = urlparse(url)
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
     try:
@@ -293,6 +293,15 @@ def test_error_bodies_are_awss(endpoint, kms, keys):
         assert (status, body) == (400, expected), target
     status, body = _raw_http(endpoint.url, "TrentService.ListKeys", b"\xff")
     assert status == 400 and body["__type"] == "SerializationException"
+
+
+def test_a_request_for_a_region_kms_does_not_have(endpoint):
+    assert _raw_http(endpoint.url, "TrentService.ListKeys", b"{}", region="mars-9") == (
+        400, {"__type": "InvalidSignatureException", "message": "Credential should be scoped to a valid region. "})
+
+
+def test_list_key_rotations_with_a_marker_it_never_gave(kms, keys):
+    assert error(kms.list_key_rotations, KeyId=keys["symmetric"], Marker=":")[0] == "InvalidMarkerException"
 
 
 def test_http_status_comes_from_the_model():

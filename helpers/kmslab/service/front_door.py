@@ -130,12 +130,23 @@ def check(call) -> None:
     JSON numbers with a fraction are truncated, so later stages see clean values."""
     if call.operation not in operations():
         raise unknown_operation()
+    if call.region not in _regions():
+        # A request signed for a Region KMS does not have (the answer of AWS's SigV4 check).
+        raise KmsError("InvalidSignatureException", "Credential should be scoped to a valid region. ")
     if not isinstance(call.params, dict):
         raise serialization("Start of structure or map expected")
     errors: list[str] = []
     _input_check(call.operation)(call.params, "", errors)
     if errors:
         raise validation_error(errors)
+
+
+@functools.lru_cache(maxsize=1)
+def _regions() -> frozenset[str]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.kms.models import kms_backends
+
+    return frozenset(kms_backends[DEFAULT_ACCOUNT_ID].regions)
 
 
 def validation_error(errors: list[str]) -> KmsError:

@@ -188,7 +188,11 @@ def list_key_rotations(call: dispatch.KmsCall) -> dict:
         listed = [(r["material"], "CURRENT" if r["material"] is current else "NON_CURRENT")
                   for r in rotations(key)]
     entries = [_rotation_entry(key, m, state) for m, state in listed]
-    start = int(call.params.get("Marker") or 0)
+    marker = call.params.get("Marker") or "0"
+    if not marker.isdigit():  # a marker this operation never handed out
+        raise KmsError("InvalidMarkerException", "The request was rejected because the marker that "
+                                                 "specifies where pagination should next begin is not valid.")
+    start = int(marker)
     limit = int(call.params.get("Limit") or 100)
     page = entries[start:start + limit]
     result = {"Rotations": page, "Truncated": start + limit < len(entries)}
