@@ -4,7 +4,7 @@ moto's Key.to_dict is wrapped once; modules add their fields with
 `@key_metadata.contributes` (fn(key, metadata_dict)).
 
 - Each key lists the algorithms of its key usage only: EncryptionAlgorithms (ENCRYPT_DECRYPT),
-  SigningAlgorithms (SIGN_VERIFY), MacAlgorithms (HMAC keys, kms-facts C9) or
+  SigningAlgorithms (SIGN_VERIFY), MacAlgorithms (HMAC keys) or
   KeyAgreementAlgorithms (KEY_AGREEMENT). moto lists RSA encryption algorithms and an empty
   signing list on HMAC keys, and both lists on KEY_AGREEMENT keys.
 - MultiRegion is always there (false for single-Region keys).
