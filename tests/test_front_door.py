@@ -251,8 +251,9 @@ def test_other_services_meet_the_front_door_too(sb):
 
 
 def test_no_stage_sees_a_refused_request(sb):
+    """Apart from identifying the caller (so the audit trail can say who sent an invalid call)."""
     seen = []
-    dispatch.before(-1, "test-spy")(lambda call: seen.append(call.operation))
+    dispatch.before(dispatch.IDENTIFY + 1, "test-spy")(lambda call: seen.append(call.operation))
     try:
         for operation, params in (("encrypt", {}), ("GenerateRandom", {"NumberOfBytes": 0}),
                                   ("DescribeKey", {"KeyId": 5})):
@@ -293,6 +294,17 @@ def test_error_bodies_are_awss(endpoint, kms, keys):
         assert (status, body) == (400, expected), target
     status, body = _raw_http(endpoint.url, "TrentService.ListKeys", b"\xff")
     assert status == 400 and body["__type"] == "SerializationException"
+
+
+def test_invalid_calls_are_in_the_audit_trail_with_their_caller(sb, kms):
+    from kmslab.service import audit
+
+    before = len(audit.events("GenerateRandom", error_code="ValidationException"))
+    with pytest.raises(ClientError):
+        sb.client("kms", config=Config(parameter_validation=False)).generate_random(NumberOfBytes=2000)
+    found = audit.events("GenerateRandom", error_code="ValidationException")
+    assert len(found) == before + 1 and found[-1]["userIdentity"]["type"] == "Root"
+    assert found[-1]["requestParameters"] == {"numberOfBytes": 2000}
 
 
 def test_a_request_for_a_region_kms_does_not_have(endpoint):

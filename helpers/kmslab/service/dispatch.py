@@ -7,7 +7,9 @@ behalf come in through `invoke`, with `via_service` set.
 
 A request runs through:
   0. the front door (front_door.py): the operation name, the body and every parameter
-     checked against botocore's KMS model. A request it refuses reaches nothing else.
+     checked against botocore's KMS model. A request it refuses reaches no operation; one
+     with invalid parameters is stopped right after the caller is identified, so the audit
+     trail records it as CloudTrail would, and no other stage sees it.
   1. `before` stages, in priority order (identify the caller, quotas, key state,
      authorization). Any stage may raise KmsError; the request then changes nothing.
   2. the operation: an override registered with `operation`, else moto's own.
@@ -106,11 +108,15 @@ _DRY_RUN_STOPS_BEFORE = frozenset({"CreateGrant", "RetireGrant", "RevokeGrant"})
 
 def invoke(call: KmsCall) -> dict:
     """Run one KMS request through the pipeline. Returns the JSON result or raises KmsError."""
-    front_door.check(call)
+    problems = front_door.check(call)
     result: dict | None = None
     error: KmsError | None = None
     try:
-        for _, _, stage in _before:
+        for priority, _, stage in _before:
+            if problems and priority > IDENTIFY:
+                # Invalid parameters stop the call here: after the caller is known (the audit
+                # trail records who sent it, as CloudTrail does) and before any other stage.
+                raise front_door.validation_error(problems)
             stage(call)
         if front_door.dry_run(call):
             if call.operation not in _DRY_RUN_STOPS_BEFORE and not _ignores_ciphertext(call):

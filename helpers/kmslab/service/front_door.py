@@ -123,11 +123,15 @@ def parse_body(body: Any) -> dict:
 
 # -- the parameters ------------------------------------------------------------------------
 
-def check(call) -> None:
-    """Check `call` (operation and params) against the model; raise KmsError as AWS does.
+def check(call) -> list[str]:
+    """Check `call` (operation and params) against the model.
 
-    Members sent as null are removed (AWS treats them as absent) and integers given as
-    JSON numbers with a fraction are truncated, so later stages see clean values."""
+    Raises KmsError for a request that never becomes a KMS call (unknown operation, a Region
+    KMS does not have, members of the wrong JSON type). Returns the constraint violations
+    (empty if none): dispatch raises them as ValidationException once it knows the caller,
+    since AWS records such a failed call in CloudTrail. Members sent as null are removed
+    (AWS treats them as absent) and integers given as JSON numbers with a fraction are
+    truncated, so later stages see clean values."""
     if call.operation not in operations():
         raise unknown_operation()
     if call.region not in _regions():
@@ -137,8 +141,7 @@ def check(call) -> None:
         raise serialization("Start of structure or map expected")
     errors: list[str] = []
     _input_check(call.operation)(call.params, "", errors)
-    if errors:
-        raise validation_error(errors)
+    return errors
 
 
 @functools.lru_cache(maxsize=1)
