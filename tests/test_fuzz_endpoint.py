@@ -240,6 +240,22 @@ def test_no_5xx_for_broken_bodies_and_targets(server, target, body, what):
         assert json.loads(answer)["__type"] == "SerializationException", answer
 
 
+def test_no_5xx_for_random_targets_and_bytes(server):
+    header_text = st.text(st.characters(min_codepoint=33, max_codepoint=255), max_size=40)  # what HTTP can carry
+
+    @settings(max_examples=EXAMPLES * 10, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(target=st.one_of(header_text, st.sampled_from(OPERATIONS).map(lambda op: f"TrentService.{op}")),
+           body=st.binary(max_size=200))
+    def one(target, body):
+        status, answer = send(server, target, body)
+        assert_aws_shaped(status, answer, f"{target!r} {body[:100]!r}")
+        if target.removeprefix("TrentService.") not in front_door.operations() or not target.startswith("TrentService."):
+            assert json.loads(answer)["__type"] == "UnknownOperationException"
+
+    one()
+
+
 def test_the_server_still_serves(server, pools):
     status, answer = send(server, "TrentService.ListKeys", b"{}")
     assert status == 200 and len(json.loads(answer)["Keys"]) >= 7
