@@ -3,33 +3,18 @@ stage runs, in-process, over HTTP, and for calls other services make through dis
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-from urllib.parse import urlparse
 
 import boto3
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from kms_helpers import signed_post
 
 from kmslab.service import dispatch, front_door
 from kmslab.service.errors import KmsError
 
 V1 = "1 validation error detected: "
-
-
-@pytest.fixture(scope="module", params=["inprocess", "endpoint"])
-def raw(request, sb):
-    """A KMS client that does not validate parameters itself: the service must."""
-    config = Config(parameter_validation=False, retries={"max_attempts": 1})
-    if request.param == "inprocess":
-        return sb.client("kms", config=config)
-    endpoint = request.getfixturevalue("endpoint")
-    return boto3.client("kms", region_name=sb.region, endpoint_url=endpoint.url, config=config,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 @pytest.fixture(scope="module")
@@ -55,78 +40,78 @@ def error(fn, **kwargs) -> tuple[str, str, int]:
 
 # -- the issue's examples --------------------------------------------------------------------
 
-def test_generate_random_zero_bytes(raw):
-    assert error(raw.generate_random, NumberOfBytes=0) == (
+def test_generate_random_zero_bytes(kms_raw):
+    assert error(kms_raw.generate_random, NumberOfBytes=0) == (
         "ValidationException", V1 + "Value '0' at 'numberOfBytes' failed to satisfy constraint: "
         "Member must have value greater than or equal to 1", 400)
 
 
-def test_invalid_mac_algorithm(raw, keys):
-    assert error(raw.generate_mac, KeyId=keys["hmac"], Message=b"m", MacAlgorithm="INVALID")[:2] == (
+def test_invalid_mac_algorithm(kms_raw, keys):
+    assert error(kms_raw.generate_mac, KeyId=keys["hmac"], Message=b"m", MacAlgorithm="INVALID")[:2] == (
         "ValidationException", V1 + "Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: "
         "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]")
 
 
-def test_a_non_string_key_id_is_a_serialization_error(raw):
-    assert error(raw.describe_key, KeyId=123)[0] == "SerializationException"
-    assert error(raw.describe_key, KeyId=["a"])[0] == "SerializationException"
-    assert error(raw.list_keys, Limit="ten")[0] == "SerializationException"
+def test_a_non_string_key_id_is_a_serialization_error(kms_raw):
+    assert error(kms_raw.describe_key, KeyId=123)[0] == "SerializationException"
+    assert error(kms_raw.describe_key, KeyId=["a"])[0] == "SerializationException"
+    assert error(kms_raw.list_keys, Limit="ten")[0] == "SerializationException"
 
 
-def test_encryption_context_limit_is_8192_characters_in_all(raw, keys):
+def test_encryption_context_limit_is_8192_characters_in_all(kms_raw, keys):
     at_limit = {"a" * 4000: "b" * 4192}
-    assert raw.encrypt(KeyId=keys["symmetric"], Plaintext=b"x", EncryptionContext=at_limit)["KeyId"]
-    code, message, _ = error(raw.encrypt, KeyId=keys["symmetric"], Plaintext=b"x",
+    assert kms_raw.encrypt(KeyId=keys["symmetric"], Plaintext=b"x", EncryptionContext=at_limit)["KeyId"]
+    code, message, _ = error(kms_raw.encrypt, KeyId=keys["symmetric"], Plaintext=b"x",
                              EncryptionContext={"a" * 4000: "b" * 4000, "c": "d" * 192})
     assert code == "ValidationException" and "'encryptionContext'" in message and "8192" in message
-    code, message, _ = error(raw.decrypt, CiphertextBlob=b"x" * 100, EncryptionContext={"k": "v" * 9000})
+    code, message, _ = error(kms_raw.decrypt, CiphertextBlob=b"x" * 100, EncryptionContext={"k": "v" * 9000})
     assert code == "ValidationException" and "'encryptionContext'" in message
 
 
-def test_alias_names(raw, keys):
-    assert error(raw.create_alias, AliasName="alias/" + "a" * 300, TargetKeyId=keys["symmetric"])[:2] == (
+def test_alias_names(kms_raw, keys):
+    assert error(kms_raw.create_alias, AliasName="alias/" + "a" * 300, TargetKeyId=keys["symmetric"])[:2] == (
         "ValidationException", V1 + f"Value 'alias/{'a' * 300}' at 'aliasName' failed to satisfy "
         "constraint: Member must have length less than or equal to 256")
-    assert error(raw.create_alias, AliasName="alias/", TargetKeyId=keys["symmetric"])[0] == \
+    assert error(kms_raw.create_alias, AliasName="alias/", TargetKeyId=keys["symmetric"])[0] == \
         "InvalidAliasNameException"
-    assert error(raw.create_alias, AliasName="alias/bad name", TargetKeyId=keys["symmetric"])[:2] == (
+    assert error(kms_raw.create_alias, AliasName="alias/bad name", TargetKeyId=keys["symmetric"])[:2] == (
         "ValidationException", V1 + "Value 'alias/bad name' at 'aliasName' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$")
 
 
 # -- AWS's format ----------------------------------------------------------------------------
 
-def test_several_errors_are_counted_and_joined(raw):
-    assert error(raw.encrypt, KeyId="", Plaintext=b"")[1] == (
+def test_several_errors_are_counted_and_joined(kms_raw):
+    assert error(kms_raw.encrypt, KeyId="", Plaintext=b"")[1] == (
         "2 validation errors detected: Value '' at 'keyId' failed to satisfy constraint: Member must "
         "have length greater than or equal to 1; Value at 'plaintext' failed to satisfy constraint: "
         "Member must have length greater than or equal to 1")
 
 
-def test_missing_required_members(raw):
-    assert error(raw.encrypt)[1] == (
+def test_missing_required_members(kms_raw):
+    assert error(kms_raw.encrypt)[1] == (
         "2 validation errors detected: Value null at 'keyId' failed to satisfy constraint: Member must "
         "not be null; Value null at 'plaintext' failed to satisfy constraint: Member must not be null")
 
 
-def test_binary_and_sensitive_values_are_never_shown(raw, keys):
-    message = error(raw.encrypt, KeyId=keys["symmetric"], Plaintext=b"x" * 4097)[1]
+def test_binary_and_sensitive_values_are_never_shown(kms_raw, keys):
+    message = error(kms_raw.encrypt, KeyId=keys["symmetric"], Plaintext=b"x" * 4097)[1]
     assert message == V1 + ("Value at 'plaintext' failed to satisfy constraint: Member must have length "
                             "less than or equal to 4096")
 
 
-def test_list_members_are_reported_at_the_list(raw, keys):
-    message = error(raw.create_grant, KeyId=keys["symmetric"], GranteePrincipal="arn:aws:iam::123456789012:root",
+def test_list_members_are_reported_at_the_list(kms_raw, keys):
+    message = error(kms_raw.create_grant, KeyId=keys["symmetric"], GranteePrincipal="arn:aws:iam::123456789012:root",
                     Operations=["Encrypt", "Fly"])[1]
     assert message.startswith(V1 + "Value '[Encrypt, Fly]' at 'operations' failed to satisfy constraint: "
                               "Member must satisfy constraint: [Member must satisfy enum value set: [Decrypt,")
-    message = error(raw.encrypt, KeyId=keys["symmetric"], Plaintext=b"x", GrantTokens=["t"] * 11)[1]
+    message = error(kms_raw.encrypt, KeyId=keys["symmetric"], Plaintext=b"x", GrantTokens=["t"] * 11)[1]
     assert message.endswith("at 'grantTokens' failed to satisfy constraint: Member must have length less "
                             "than or equal to 10")
 
 
-def test_nested_members_are_named_by_path(raw):
-    message = error(raw.create_key, Tags=[{"TagKey": "ok", "TagValue": "v"}, {"TagKey": "", "TagValue": "v"}])[1]
+def test_nested_members_are_named_by_path(kms_raw):
+    message = error(kms_raw.create_key, Tags=[{"TagKey": "ok", "TagValue": "v"}, {"TagKey": "", "TagValue": "v"}])[1]
     assert message == V1 + ("Value '' at 'tags.2.member.tagKey' failed to satisfy constraint: Member must "
                             "have length greater than or equal to 1")
 
@@ -192,12 +177,12 @@ def test_seventeen_operations_take_dry_run():
 
 
 @pytest.mark.parametrize("operation", DRY_RUN_OPERATIONS)
-def test_every_dry_run_answers_dry_run_and_changes_nothing(raw, kms, keys, operation):
+def test_every_dry_run_answers_dry_run_and_changes_nothing(kms_raw, kms, keys, operation):
     if operation in ("Encapsulate", "Decapsulate") and keys["kem"] is None:
         pytest.skip("the sandbox does not create ML-KEM keys yet")
     params = _dry_run_params(kms, keys, operation)
     grants_before = kms.list_grants(KeyId=keys["symmetric"])["Grants"]
-    method = getattr(raw, "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_"))
+    method = getattr(kms_raw, "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_"))
     code, message, status = error(method, DryRun=True, **params)
     if operation in NOT_YET and code == "UnsupportedOperationException":
         return  # until the sandbox implements the operation itself
@@ -205,16 +190,16 @@ def test_every_dry_run_answers_dry_run_and_changes_nothing(raw, kms, keys, opera
     assert kms.list_grants(KeyId=keys["symmetric"])["Grants"] == grants_before
 
 
-def test_a_dry_run_still_checks_everything(raw, kms):
+def test_a_dry_run_still_checks_everything(kms_raw, kms):
     key = kms.create_key()["KeyMetadata"]["Arn"]
     blob = kms.encrypt(KeyId=key, Plaintext=b"x")["CiphertextBlob"]
     kms.disable_key(KeyId=key)
-    assert error(raw.encrypt, KeyId=key, Plaintext=b"x", DryRun=True)[0] == "DisabledException"
+    assert error(kms_raw.encrypt, KeyId=key, Plaintext=b"x", DryRun=True)[0] == "DisabledException"
     kms.enable_key(KeyId=key)
     tampered = blob[:-1] + bytes([blob[-1] ^ 1])
-    assert error(raw.decrypt, CiphertextBlob=tampered, DryRun=True)[0] == "InvalidCiphertextException"
+    assert error(kms_raw.decrypt, CiphertextBlob=tampered, DryRun=True)[0] == "InvalidCiphertextException"
     # IGNORE_CIPHERTEXT: "KMS performs only authorization validation without ciphertext validation"
-    assert error(raw.decrypt, CiphertextBlob=tampered, DryRun=True,
+    assert error(kms_raw.decrypt, CiphertextBlob=tampered, DryRun=True,
                  DryRunModifiers=["IGNORE_CIPHERTEXT"])[0] == "DryRunOperationException"
 
 
@@ -266,17 +251,8 @@ def test_no_stage_sees_a_refused_request(sb):
 
 
 def _raw_http(url: str, target: str, body: bytes, region: str = "us-east-1") -> tuple[int, dict]:
-    request = AWSRequest(method="POST", url=url + "/", data=body,
-                         headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
-    SigV4Auth(Credentials("testing", "testing"), "kms", region).add_auth(request)
-    parsed = urlparse(url)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-    try:
-        conn.request("POST", "/", body=body, headers=dict(request.headers.items()))
-        answer = conn.getresponse()
-        return answer.status, json.loads(answer.read())
-    finally:
-        conn.close()
+    status, answer = signed_post(url, target, body, region)
+    return status, json.loads(answer)
 
 
 def test_error_bodies_are_awss(endpoint, kms, keys):

@@ -15,23 +15,19 @@ test is quick in `make test`. For a longer hunt:
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
-from urllib.parse import urlparse
 
 import boto3
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kms_helpers import signed_post
 
 from kmslab.service import front_door
 
@@ -60,20 +56,7 @@ def server(tmp_path_factory):
 
 
 def send(url: str, target: str | None, body: bytes) -> tuple[int, bytes]:
-    """POST one KMS request, signed with SigV4 like any client's."""
-    headers = {"Content-Type": "application/x-amz-json-1.1"}
-    if target is not None:
-        headers["X-Amz-Target"] = target
-    request = AWSRequest(method="POST", url=url + "/", data=body, headers=headers)
-    SigV4Auth(Credentials("testing", "testing"), "kms", REGION).add_auth(request)
-    parsed = urlparse(url)
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-    try:
-        conn.request("POST", "/", body=body, headers=dict(request.headers.items()))
-        answer = conn.getresponse()
-        return answer.status, answer.read()
-    finally:
-        conn.close()
+    return signed_post(url, target, body, REGION)
 
 
 def assert_aws_shaped(status: int, body: bytes, what: str) -> None:

@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import os
 
-import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-
-
-@pytest.fixture(scope="module", params=["inprocess", "endpoint"])
-def kms_any(request, sb):
-    config = Config(parameter_validation=False, retries={"max_attempts": 1})
-    if request.param == "inprocess":
-        return sb.client("kms", config=config)
-    endpoint = request.getfixturevalue("endpoint")
-    return boto3.client("kms", region_name=sb.region, endpoint_url=endpoint.url, config=config,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+from kms_helpers import error_code
 
 
 def error(fn, **kwargs) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        fn(**kwargs)
-    return err.value.response["Error"]["Code"], err.value.response["Error"].get("Message", "")
+    return error_code(fn, **kwargs)
 
 
 def tag(key: str, value: str = "v") -> dict:
@@ -36,55 +22,55 @@ def tag(key: str, value: str = "v") -> dict:
 # -- tags (https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html) ------------
 
 @pytest.mark.parametrize("key", ["aws:team", "AWS:team", "Aws:x"])
-def test_aws_prefix_is_reserved(kms_any, key):
-    assert error(kms_any.create_key, Tags=[tag(key)]) == ("TagException", "Tags beginning with aws: are reserved")
-    arn = kms_any.create_key()["KeyMetadata"]["Arn"]
-    assert error(kms_any.tag_resource, KeyId=arn, Tags=[tag(key)])[0] == "TagException"
+def test_aws_prefix_is_reserved(kms_raw, key):
+    assert error(kms_raw.create_key, Tags=[tag(key)]) == ("TagException", "Tags beginning with aws: are reserved")
+    arn = kms_raw.create_key()["KeyMetadata"]["Arn"]
+    assert error(kms_raw.tag_resource, KeyId=arn, Tags=[tag(key)])[0] == "TagException"
 
 
-def test_tag_keys_do_not_repeat(kms_any):
-    assert error(kms_any.create_key, Tags=[tag("a", "1"), tag("a", "2")]) == ("TagException", "Duplicate tag keys")
+def test_tag_keys_do_not_repeat(kms_raw):
+    assert error(kms_raw.create_key, Tags=[tag("a", "1"), tag("a", "2")]) == ("TagException", "Duplicate tag keys")
 
 
-def test_at_most_fifty_tags(kms_any):
-    assert kms_any.create_key(Tags=[tag(f"t{i}") for i in range(50)])["KeyMetadata"]
-    assert error(kms_any.create_key, Tags=[tag(f"t{i}") for i in range(51)]) == ("TagException", "Too many tags")
-    arn = kms_any.create_key(Tags=[tag(f"t{i}") for i in range(49)])["KeyMetadata"]["Arn"]
-    kms_any.tag_resource(KeyId=arn, Tags=[tag("t0", "changed"), tag("t49")])  # 50 in all: fine
-    assert error(kms_any.tag_resource, KeyId=arn, Tags=[tag("t50")]) == ("TagException", "Too many tags")
+def test_at_most_fifty_tags(kms_raw):
+    assert kms_raw.create_key(Tags=[tag(f"t{i}") for i in range(50)])["KeyMetadata"]
+    assert error(kms_raw.create_key, Tags=[tag(f"t{i}") for i in range(51)]) == ("TagException", "Too many tags")
+    arn = kms_raw.create_key(Tags=[tag(f"t{i}") for i in range(49)])["KeyMetadata"]["Arn"]
+    kms_raw.tag_resource(KeyId=arn, Tags=[tag("t0", "changed"), tag("t49")])  # 50 in all: fine
+    assert error(kms_raw.tag_resource, KeyId=arn, Tags=[tag("t50")]) == ("TagException", "Too many tags")
 
 
-def test_tag_lengths(kms_any):
-    assert kms_any.create_key(Tags=[tag("k" * 128, "v" * 256), tag("empty", "")])["KeyMetadata"]
-    code, message = error(kms_any.create_key, Tags=[tag("k" * 129)])
+def test_tag_lengths(kms_raw):
+    assert kms_raw.create_key(Tags=[tag("k" * 128, "v" * 256), tag("empty", "")])["KeyMetadata"]
+    code, message = error(kms_raw.create_key, Tags=[tag("k" * 129)])
     assert (code, message) == ("ValidationException", "1 validation error detected: Value '" + "k" * 129 +
                                "' at 'tags.1.member.tagKey' failed to satisfy constraint: Member must have "
                                "length less than or equal to 128")
-    code, message = error(kms_any.create_key, Tags=[tag("k", "v" * 257)])
+    code, message = error(kms_raw.create_key, Tags=[tag("k", "v" * 257)])
     assert code == "ValidationException" and "'tags.1.member.tagValue'" in message and message.endswith(
         "less than or equal to 256")
 
 
 # -- alias names (https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html) ---------
 
-def test_alias_prefix_message(kms_any):
-    arn = kms_any.create_key()["KeyMetadata"]["Arn"]
+def test_alias_prefix_message(kms_raw):
+    arn = kms_raw.create_key()["KeyMetadata"]["Arn"]
     expected = ("ValidationException", 'Alias must start with the prefix "alias/". Please see '
                 "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
-    assert error(kms_any.create_alias, AliasName="orders", TargetKeyId=arn) == expected
-    assert error(kms_any.update_alias, AliasName="orders", TargetKeyId=arn) == expected
-    assert error(kms_any.delete_alias, AliasName="orders") == expected
-    assert error(kms_any.create_alias, AliasName="alias/", TargetKeyId=arn)[0] == "InvalidAliasNameException"
+    assert error(kms_raw.create_alias, AliasName="orders", TargetKeyId=arn) == expected
+    assert error(kms_raw.update_alias, AliasName="orders", TargetKeyId=arn) == expected
+    assert error(kms_raw.delete_alias, AliasName="orders") == expected
+    assert error(kms_raw.create_alias, AliasName="alias/", TargetKeyId=arn)[0] == "InvalidAliasNameException"
 
 
 @pytest.mark.parametrize("ref", ["fake-key-id", "134f2428cec14b25a1ae9048164dba47", "mrk-fake-key-id"])
-def test_a_malformed_key_id_is_invalid(kms_any, ref):
-    assert error(kms_any.describe_key, KeyId=ref) == ("NotFoundException", f"Invalid keyId '{ref}'")
+def test_a_malformed_key_id_is_invalid(kms_raw, ref):
+    assert error(kms_raw.describe_key, KeyId=ref) == ("NotFoundException", f"Invalid keyId '{ref}'")
 
 
-def test_a_well_formed_key_id_that_does_not_exist(sb, kms_any):
+def test_a_well_formed_key_id_that_does_not_exist(sb, kms_raw):
     ref = "1234abcd-12ab-34cd-56ef-1234567890ab"
-    assert error(kms_any.describe_key, KeyId=ref) == (
+    assert error(kms_raw.describe_key, KeyId=ref) == (
         "NotFoundException", f"Key 'arn:aws:kms:{sb.region}:{sb.account_id}:key/{ref}' does not exist")
 
 
@@ -99,50 +85,50 @@ def _import(kms, key_id, material, **extra):
                                    ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE", **extra)
 
 
-def test_one_new_key_material_waits_at_a_time(kms_any):
-    key = kms_any.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
-    _import(kms_any, key, os.urandom(32))
+def test_one_new_key_material_waits_at_a_time(kms_raw):
+    key = kms_raw.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    _import(kms_raw, key, os.urandom(32))
     staged, other = os.urandom(32), os.urandom(32)
-    pending = _import(kms_any, key, staged, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
-    code, message = error(_import, kms=kms_any, key_id=key, material=other, ImportType="NEW_KEY_MATERIAL")
+    pending = _import(kms_raw, key, staged, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+    code, message = error(_import, kms=kms_raw, key_id=key, material=other, ImportType="NEW_KEY_MATERIAL")
     assert code == "KMSInvalidStateException"
     assert message.startswith("New key material (id: ") and message.endswith(
         f") cannot be imported into KMS key {key}, because another key material (id: {pending}) is "
         "pending rotation.")
     # the same material again is fine, and after the rotation a new one may wait
-    assert _import(kms_any, key, staged, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"] == pending
-    kms_any.rotate_key_on_demand(KeyId=key)
-    assert _import(kms_any, key, other, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+    assert _import(kms_raw, key, staged, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"] == pending
+    kms_raw.rotate_key_on_demand(KeyId=key)
+    assert _import(kms_raw, key, other, ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
 
 
 # -- the key state before the key spec ---------------------------------------------------------
 
-def test_rotate_on_demand_checks_the_state_first(kms_any):
-    rsa = kms_any.create_key(KeySpec="RSA_4096", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
-    assert error(kms_any.rotate_key_on_demand, KeyId=rsa) == ("UnsupportedOperationException", "")
-    kms_any.disable_key(KeyId=rsa)
-    assert error(kms_any.rotate_key_on_demand, KeyId=rsa) == ("DisabledException", f"{rsa} is disabled.")
-    kms_any.schedule_key_deletion(KeyId=rsa, PendingWindowInDays=7)
-    assert error(kms_any.rotate_key_on_demand, KeyId=rsa) == ("KMSInvalidStateException",
+def test_rotate_on_demand_checks_the_state_first(kms_raw):
+    rsa = kms_raw.create_key(KeySpec="RSA_4096", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
+    assert error(kms_raw.rotate_key_on_demand, KeyId=rsa) == ("UnsupportedOperationException", "")
+    kms_raw.disable_key(KeyId=rsa)
+    assert error(kms_raw.rotate_key_on_demand, KeyId=rsa) == ("DisabledException", f"{rsa} is disabled.")
+    kms_raw.schedule_key_deletion(KeyId=rsa, PendingWindowInDays=7)
+    assert error(kms_raw.rotate_key_on_demand, KeyId=rsa) == ("KMSInvalidStateException",
                                                               f"{rsa} is pending deletion.")
-    external = kms_any.create_key(Origin="EXTERNAL")["KeyMetadata"]["Arn"]
-    assert error(kms_any.rotate_key_on_demand, KeyId=external) == ("KMSInvalidStateException",
+    external = kms_raw.create_key(Origin="EXTERNAL")["KeyMetadata"]["Arn"]
+    assert error(kms_raw.rotate_key_on_demand, KeyId=external) == ("KMSInvalidStateException",
                                                                    f"{external} is pending import.")
 
 
-def test_rotation_messages_are_awss(kms_any):
-    external = kms_any.create_key(Origin="EXTERNAL")["KeyMetadata"]
-    _import(kms_any, external["KeyId"], os.urandom(32))
-    assert error(kms_any.rotate_key_on_demand, KeyId=external["KeyId"]) == (
+def test_rotation_messages_are_awss(kms_raw):
+    external = kms_raw.create_key(Origin="EXTERNAL")["KeyMetadata"]
+    _import(kms_raw, external["KeyId"], os.urandom(32))
+    assert error(kms_raw.rotate_key_on_demand, KeyId=external["KeyId"]) == (
         "KMSInvalidStateException", f"No available key material pending rotation for the key: {external['Arn']}.")
 
 
-def test_key_usage_is_required_for_other_keys(kms_any):
+def test_key_usage_is_required_for_other_keys(kms_raw):
     for spec in ("HMAC_256", "RSA_2048", "ECC_NIST_P256"):
-        assert error(kms_any.create_key, KeySpec=spec) == (
+        assert error(kms_raw.create_key, KeySpec=spec) == (
             "ValidationException",
             "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
-    assert kms_any.create_key(KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]["KeyUsage"] == "ENCRYPT_DECRYPT"
+    assert kms_raw.create_key(KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]["KeyUsage"] == "ENCRYPT_DECRYPT"
 
 
 def test_a_replica_is_creating_until_the_clock_moves_on(sb, kms):

@@ -8,7 +8,6 @@ https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html#API_Des
 """
 from __future__ import annotations
 
-import boto3
 import pytest
 
 from kmslab.service.multi_region import REPLICA_CREATION_SECONDS
@@ -40,15 +39,6 @@ CASES = [
 IDS = ["-".join(str(v) for v in params.values()) or "SYMMETRIC_DEFAULT" for params, _ in CASES]
 
 
-@pytest.fixture(scope="module", params=["inprocess", "endpoint"])
-def client(request, sb):
-    if request.param == "inprocess":
-        return sb.client("kms")
-    endpoint = request.getfixturevalue("endpoint")
-    return boto3.client("kms", region_name=sb.region, endpoint_url=endpoint.url,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
 def check_shape(meta: dict, params: dict, extra: dict) -> None:
     assert set(meta) == COMMON | set(extra), sorted(set(meta) ^ (COMMON | set(extra)))
     for name, value in extra.items():
@@ -63,12 +53,12 @@ def check_shape(meta: dict, params: dict, extra: dict) -> None:
 
 
 @pytest.mark.parametrize("params, extra", CASES, ids=IDS)
-def test_create_describe_and_list_show_the_documented_shape(client, params, extra):
-    created = client.create_key(**params)["KeyMetadata"]
+def test_create_describe_and_list_show_the_documented_shape(kms_raw, params, extra):
+    created = kms_raw.create_key(**params)["KeyMetadata"]
     check_shape(created, params, extra)
-    described = client.describe_key(KeyId=created["KeyId"])["KeyMetadata"]
+    described = kms_raw.describe_key(KeyId=created["KeyId"])["KeyMetadata"]
     assert described == created
-    listed = [k for k in client.list_keys(Limit=1000)["Keys"] if k["KeyId"] == created["KeyId"]]
+    listed = [k for k in kms_raw.list_keys(Limit=1000)["Keys"] if k["KeyId"] == created["KeyId"]]
     assert listed == [{"KeyId": created["KeyId"], "KeyArn": created["Arn"]}]
     if params.get("MultiRegion"):
         assert created["MultiRegionConfiguration"] == {
@@ -76,8 +66,8 @@ def test_create_describe_and_list_show_the_documented_shape(client, params, extr
             "PrimaryKey": {"Arn": created["Arn"], "Region": created["Arn"].split(":")[3]}}
 
 
-def test_list_keys_answer_has_only_keys_and_truncated(client):
-    answer = client.list_keys()
+def test_list_keys_answer_has_only_keys_and_truncated(kms_raw):
+    answer = kms_raw.list_keys()
     assert set(answer) - {"ResponseMetadata"} == {"Keys", "Truncated"}
 
 

@@ -187,8 +187,9 @@ def _java(value: Any) -> str:
     return str(value)
 
 
-_JSON_CLASS = {bool: "java.lang.Boolean", str: "java.lang.String", int: "com.amazon.coral.value.json.numbers.TruncatingBigNumber",
-               float: "com.amazon.coral.value.json.numbers.TruncatingBigNumber"}
+# The service's (Java) names for the JSON value it found, as its deserialiser reports them.
+_NUMBER = "com.amazon.coral.value.json.numbers.TruncatingBigNumber"
+_JSON_CLASS = {bool: "java.lang.Boolean", str: "java.lang.String", int: _NUMBER, float: _NUMBER}
 
 
 def _wrong_type(value: Any, wanted: str) -> KmsError:
