@@ -32,6 +32,18 @@ def fresh_sb():
 
 
 @pytest.fixture(scope="module")
+def world():
+    """A sandbox of the module's own with the cast of principals (kmslab.teach.cast): (sb, people)."""
+    from kmslab.teach import cast
+
+    box = _sandbox.start()
+    try:
+        yield box, cast.build(box)
+    finally:
+        box.stop()
+
+
+@pytest.fixture(scope="module")
 def endpoint(sb):
     """The module's sandbox served on 127.0.0.1 too, for plain clients (same backends)."""
     from kmslab.server import LocalEndpoint
@@ -82,3 +94,14 @@ def kms_raw(request, sb):
     endpoint = request.getfixturevalue("endpoint")
     return boto3.client("kms", region_name=sb.region, endpoint_url=endpoint.url, config=config,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `docs` need the built site and its toolchain: they run when asked for
+    (`pytest -m docs`, as `make docs-test` does) and are skipped, saying so, otherwise."""
+    if "docs" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="docs site: run `make docs`, then `make docs-test`")
+    for item in items:
+        if item.get_closest_marker("docs"):
+            item.add_marker(skip)

@@ -44,6 +44,7 @@ def _client(sb, member, server, where: str):
 
 def _rewrite(client, target: str, query: str | None):
     def hook(request, **_):
+        del request.headers["X-Amz-Target"]  # headers add on assignment; replace it
         request.headers["X-Amz-Target"] = target
         if query:
             request.url += ("&" if "?" in request.url else "?") + query

@@ -1,4 +1,4 @@
-"""The backoff laboratory reproduces the ordering of "Exponential Backoff And Jitter" (kms-facts L6)."""
+"""The backoff laboratory reproduces the ordering of "Exponential Backoff And Jitter" (sources: backoff-and-jitter-post)."""
 from __future__ import annotations
 
 import random
@@ -19,15 +19,15 @@ def totals(results, metric):
 
 def test_formulas_match_the_simulator():
     rng = random.Random(0)
-    assert backoff.make_backoff("exponential", 5, 2000, rng)(3) == 40  # L2
+    assert backoff.make_backoff("exponential", 5, 2000, rng)(3) == 40  # sources: backoff-formulas
     assert backoff.make_backoff("exponential", 5, 2000, rng)(20) == 2000  # capped
     full = backoff.make_backoff("full_jitter", 5, 2000, rng)
-    assert all(0 <= full(4) <= 80 for _ in range(200))  # L3
+    assert all(0 <= full(4) <= 80 for _ in range(200))  # sources: backoff-formulas
     equal = backoff.make_backoff("equal_jitter", 5, 2000, rng)
-    assert all(40 <= equal(4) <= 80 for _ in range(200))  # L4
+    assert all(40 <= equal(4) <= 80 for _ in range(200))  # sources: backoff-formulas
     decorrelated = backoff.make_backoff("decorrelated_jitter", 5, 2000, rng)
     sleeps = [decorrelated(n) for n in range(1, 200)]
-    assert all(5 <= s <= 2000 for s in sleeps)  # L5
+    assert all(5 <= s <= 2000 for s in sleeps)  # sources: backoff-formulas
     assert all(b <= a * 3 for a, b in zip([5] + sleeps, sleeps))
     with pytest.raises(ValueError):
         backoff.make_backoff("linear", 5, 2000, rng)

@@ -1,5 +1,5 @@
 """EBS encryption really uses KMS (service/ebs_encryption.py), through boto3 EC2 clients:
-volumes, snapshots, copies to another Region and sharing with another account (kms-facts I1-I6)."""
+volumes, snapshots, copies to another Region and sharing with another account (sources: snapshot-copy-region, snapshot-copy-key, snapshot-full-copy, snapshot-sharing, shared-snapshot-copy)."""
 import json
 
 import pytest
@@ -70,7 +70,7 @@ def test_copy_to_another_region_uses_a_key_there(world):
     assert got["State"] == "completed" and got["KmsKeyId"] == west_key["Arn"]
     vol = ec2_w.create_volume(SnapshotId=copy["SnapshotId"], AvailabilityZone="us-west-2a")
     assert vol["State"] == "available" and vol["Encrypted"] and vol["KmsKeyId"] == west_key["Arn"]
-    # a key of the source Region cannot encrypt in the destination Region (kms-facts B1, I2)
+    # a key of the source Region cannot encrypt in the destination Region (sources: keys-are-regional, snapshot-copy-key)
     bad = ec2_w.copy_snapshot(SourceSnapshotId=snap["SnapshotId"], SourceRegion="us-east-1",
                               Encrypted=True, KmsKeyId=source_key["Arn"])
     got = _snapshot(ec2_w, bad["SnapshotId"])

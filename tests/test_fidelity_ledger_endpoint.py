@@ -2,7 +2,7 @@
 client and by the AWS CLI, neither of which loads the sandbox (issue 14, section 5).
 
 Both clients run in their own processes (`python -m kmslab.service.ledger --endpoint URL`,
-with `--cli` for the AWS CLI), at the same time, against one server.
+with `--cli` for the AWS CLI), at the same time, each against a server of its own.
 """
 from __future__ import annotations
 
@@ -23,18 +23,26 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _serve() -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen([sys.executable, "-m", "kmslab", "serve"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    return server, re.search(r"http://127\.0\.0\.1:\d+", server.stdout.readline()).group(0)
+
+
 @pytest.fixture(scope="module")
 def observed():
-    server = subprocess.Popen([sys.executable, "-m", "kmslab", "serve"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    """One server per client: some probes make things only one of a kind may have (a CloudHSM
+    cluster's key store), so two runs must not meet."""
+    servers = {}
     try:
-        url = re.search(r"http://127\.0\.0\.1:\d+", server.stdout.readline()).group(0)
+        for kind in ("boto3", "cli"):
+            servers[kind] = _serve()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         runs = {kind: subprocess.Popen([sys.executable, "-m", "kmslab.service.ledger", "--endpoint", url,
                                         *(["--cli"] if kind == "cli" else [])],
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                        env=env, cwd=ROOT)
-                for kind in ("boto3", "cli")}
+                for kind, (_, url) in servers.items()}
         answers = {}
         for kind, run in runs.items():
             out, err = run.communicate(timeout=600)
@@ -42,8 +50,9 @@ def observed():
             answers[kind] = json.loads(out)
         yield answers
     finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=30)
+        for server, _ in servers.values():
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=30)
 
 
 @pytest.mark.parametrize("kind", ["boto3", "cli"])

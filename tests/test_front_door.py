@@ -156,8 +156,9 @@ def _dry_run_params(kms, keys, operation: str) -> dict:
         "DeriveSharedSecret": {"KeyId": keys["agree"], "KeyAgreementAlgorithm": "ECDH",
                                "PublicKey": _peer_public_key()},
         "Encapsulate": {"KeyId": keys["kem"], "EncapsulationAlgorithm": "ML_KEM"},
-        "Decapsulate": {"KeyId": keys["kem"], "SharedSecretCiphertextBlob": b"c" * 64,
-                        "EncapsulationAlgorithm": "ML_KEM"},
+        "Decapsulate": {"KeyId": keys["kem"], "EncapsulationAlgorithm": "ML_KEM",
+                        "SharedSecretCiphertextBlob": keys["kem"] and kms.encapsulate(
+                            KeyId=keys["kem"], EncapsulationAlgorithm="ML_KEM")["SharedSecretCiphertextBlob"]},
     }[operation]
 
 
@@ -207,6 +208,7 @@ def test_a_dry_run_still_checks_everything(kms_raw, kms):
 
 def _renamed(client, target: str):
     def hook(request, **_):
+        del request.headers["X-Amz-Target"]  # headers add on assignment; replace it
         request.headers["X-Amz-Target"] = target
 
     client.meta.events.register_first("before-sign.kms", hook)

@@ -1,4 +1,4 @@
-"""Every KeyId form AWS accepts resolves to the key (kms-facts B9); moto raised KeyError on ARNs."""
+"""Every KeyId form AWS accepts resolves to the key (sources: key-identifiers); moto raised KeyError on ARNs."""
 import pytest
 
 from kms_helpers import error_code
@@ -51,7 +51,7 @@ def test_not_found_shapes(kms, sb):
 
 
 def test_cross_account_use_by_key_arn(sb, kms):
-    """A key ARN naming another account resolves to the owner's key (kms-facts B9, H8)."""
+    """A key ARN naming another account resolves to the owner's key (sources: key-identifiers, cross-account-access)."""
     import json
 
     other = "111122223333"

@@ -1,4 +1,4 @@
-"""Key state rules (kms-facts G1, G4, G5): moto let disabled and pending keys encrypt."""
+"""Key state rules (sources: deletion-waiting-period, disable-before-delete, key-states): moto let disabled and pending keys encrypt."""
 import datetime as dt
 
 import pytest

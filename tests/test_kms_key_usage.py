@@ -1,4 +1,4 @@
-"""Key usage and key spec rules (kms-facts C3, C4, C9, C15, C16)."""
+"""Key usage and key spec rules (sources: key-usage, rsa-algorithms, hmac-keys, data-key-pairs, decrypt-key-and-algorithm)."""
 import pytest
 
 from kms_helpers import error_code

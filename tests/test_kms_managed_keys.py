@@ -1,4 +1,4 @@
-"""AWS managed keys (kms-facts D2, D3, F8)."""
+"""AWS managed keys (sources: aws-managed-keys, aws-managed-key-policy, aws-managed-key-rotation)."""
 import json
 
 import pytest

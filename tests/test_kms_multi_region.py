@@ -1,4 +1,4 @@
-"""Multi-Region keys share material and nothing else (kms-facts B2)."""
+"""Multi-Region keys share material and nothing else (sources: multi-region-keys)."""
 import pytest
 
 from kms_helpers import error_code
@@ -51,3 +51,36 @@ def test_replicate_needs_a_multi_region_key(kms):
     key = kms.create_key()["KeyMetadata"]
     assert error_code(kms.replicate_key, KeyId=key["KeyId"], ReplicaRegion="eu-west-1")[0] == \
         "UnsupportedOperationException"
+
+
+def test_update_primary_region_swaps_primary_and_replica(sb, kms):
+    """API_UpdatePrimaryRegion: the replica becomes primary; rotation follows the primary."""
+    west = sb.client("kms", region="eu-west-1")
+    key = kms.create_key(MultiRegion=True)["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=180)
+    west_arn = kms.replicate_key(KeyId=key["KeyId"], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]["Arn"]
+    sb.clock.advance(REPLICA_CREATION_SECONDS)
+    assert kms.update_primary_region(KeyId=key["Arn"], PrimaryRegion="eu-west-1")["ResponseMetadata"]
+    config = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]
+    assert config["MultiRegionKeyType"] == "REPLICA"
+    assert config["PrimaryKey"] == {"Arn": west_arn, "Region": "eu-west-1"}
+    assert config["ReplicaKeys"] == [{"Arn": key["Arn"], "Region": "us-east-1"}]
+    assert west.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"][
+        "MultiRegionKeyType"] == "PRIMARY"
+    assert west.get_key_rotation_status(KeyId=key["KeyId"])["RotationPeriodInDays"] == 180
+    assert error_code(kms.rotate_key_on_demand, KeyId=key["KeyId"])[0] == "UnsupportedOperationException"
+    west.rotate_key_on_demand(KeyId=key["KeyId"])
+    # the old primary is a replica now: it cannot name itself primary again, the new one can
+    assert error_code(kms.update_primary_region, KeyId=key["KeyId"],
+                      PrimaryRegion="eu-west-1")[0] == "UnsupportedOperationException"
+    west.update_primary_region(KeyId=key["KeyId"], PrimaryRegion="us-east-1")
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"][
+        "MultiRegionKeyType"] == "PRIMARY"
+
+
+def test_update_primary_region_needs_a_replica_there(kms):
+    key = kms.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
+    assert error_code(kms.update_primary_region, KeyId=key, PrimaryRegion="ap-south-1")[0] == "NotFoundException"
+    single = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert error_code(kms.update_primary_region, KeyId=single,
+                      PrimaryRegion="eu-west-1")[0] == "UnsupportedOperationException"

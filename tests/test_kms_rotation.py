@@ -1,4 +1,4 @@
-"""Rotation with real new key material (kms-facts F1-F10)."""
+"""Rotation with real new key material (sources: automatic-rotation, on-demand-rotation, rotation-history, rotation-keeps-old-material, keys-that-cannot-rotate, imported-key-material, manual-rotation, aws-managed-key-rotation, rotation-and-key-state)."""
 import datetime as dt
 
 import pytest

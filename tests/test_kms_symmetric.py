@@ -1,4 +1,4 @@
-"""Symmetric ciphertext: AES-256-GCM with the encryption context bound as AAD (kms-facts C2, N1, C5)."""
+"""Symmetric ciphertext: AES-256-GCM with the encryption context bound as AAD (sources: symmetric-default, encryption-context, encrypt-plaintext-limits)."""
 import pytest
 
 from kms_helpers import error_code
@@ -12,7 +12,7 @@ def key(kms):
 def test_round_trip_and_response_fields(kms, key):
     enc = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"secret", EncryptionContext={"dept": "a"})
     assert enc["EncryptionAlgorithm"] == "SYMMETRIC_DEFAULT" and enc["KeyId"] == key["Arn"]
-    assert key["KeyId"].encode() in enc["CiphertextBlob"]  # the blob names its key (C16)
+    assert key["KeyId"].encode() in enc["CiphertextBlob"]  # the blob names its key (sources: decrypt-key-and-algorithm)
     dec = kms.decrypt(CiphertextBlob=enc["CiphertextBlob"], EncryptionContext={"dept": "a"})
     assert dec["Plaintext"] == b"secret" and dec["KeyMaterialId"] == key["CurrentKeyMaterialId"]
 

@@ -71,8 +71,17 @@ def test_file_todo(env):
     assert check_envelope_file(kms, ..., report, ...).status == TODO
     fb = check_envelope_file(kms, folder / "never-written.enc", report, b"x")
     assert fb.status == TODO and "not done yet" in fb.text
+    assert check_envelope_file(kms, folder / "never-written.enc", report, None).status == TODO  # the starter
+
+
+def test_decrypt_file_that_returns_nothing_is_named(env):
+    """A decrypt_file without `return` gives None: that is a mistake, not "not done yet"."""
+    kms, key_id, folder, report = env
     sealed = seal(kms, key_id, folder / "half.enc")
-    assert check_envelope_file(kms, sealed, report, None).status == TODO   # decrypt_file still a stub
+    fb = check_envelope_file(kms, sealed, report, None)
+    assert fb.status == WRONG and fb.part == "decrypt_file", fb.text
+    assert "your function returned nothing (did you forget `return`?)" in fb.text
+    assert "not done yet" not in fb.text
 
 
 @pytest.mark.parametrize("make, recovered, part, words", [

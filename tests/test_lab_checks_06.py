@@ -39,11 +39,11 @@ def test_retry_right(world, config):
 
 @pytest.mark.parametrize("config, part, words", [
     (Config(), "retry mode", "no mode set, so it depends on the botocore version"),
-    (Config(retries={"total_max_attempts": 5}), "retry mode", "botocore up to 1.43 'legacy' (kms-facts K1)"),
+    (Config(retries={"total_max_attempts": 5}), "retry mode", "botocore up to 1.43 'legacy' (docs/sources.md#retry-default-mode)"),
     (Config(retries={"mode": "legacy", "total_max_attempts": 8}), "retry mode", "the mode is 'legacy': choose"),
     (Config(retries={"mode": "standard"}), "attempts", "5 of 30 requests still failed with ThrottlingException "
                                                        "after 3 attempts each"),
-    # max_attempts counts retries (K5): 2 retries = 3 attempts, not enough
+    # max_attempts counts retries (sources: max-attempts-meaning): 2 retries = 3 attempts, not enough
     (Config(retries={"mode": "standard", "max_attempts": 2}), "attempts", "after 3 attempts each"),
     (Config(retries={"mode": "standard", "total_max_attempts": 1}), "attempts", "after 1 attempts each"),
     (Config(retries={"mode": "standard", "total_max_attempts": 50}), "attempts", "50 attempts per request"),
@@ -59,7 +59,7 @@ def test_retry_wrong(world, config, part, words):
 def test_retry_wrong_attempts_hint_names_k5(world):
     sb, key_arn = world
     fb = lab.check_retry_config(sb, key_arn, Config(retries={"mode": "standard", "max_attempts": 2}))
-    assert "max_attempts counts retries (kms-facts K5)" in fb.hint
+    assert "max_attempts counts retries (docs/sources.md#max-attempts-meaning)" in fb.hint
 
 
 def test_retry_todo(world):

@@ -11,7 +11,7 @@ from kmslab.notebooks import ROOT
 from kmslab.teach.checks import OK, TODO, WRONG
 from kmslab.teach.lab_checks import lab07_misuse_hunt as lab
 
-SOLUTION = ROOT / "labs" / "solutions" / "07_misuse_hunt.ipynb"
+SOLUTION = ROOT / "labs" / "solutions" / "07_misuse_hunt_solution.ipynb"
 
 
 def fixed_code() -> str:

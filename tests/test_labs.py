@@ -1,15 +1,17 @@
 """Every lab, whoever wrote it: the starter runs and says "not done yet", the solution
 differs from it only in the learner's cells, and the solution's checks all pass.
 
-Conventions (see labs/): `labs/NN_topic.ipynb` is the starter, `labs/solutions/NN_topic.ipynb`
-the same notebook solved and committed executed. Cells the learner fills in carry the tag
-`learner`. A check cell is any other code cell whose source is one call `check_xxx(...)`
-(or `something.check_xxx(...)`); it prints one line of feedback.
+Conventions (see labs/): `labs/NN_topic.ipynb` is the starter, `labs/solutions/NN_topic_solution.ipynb`
+the same notebook solved and committed executed (its own name, so that two open tabs differ, and a
+title that says "Lab NN solution"). Cells the learner fills in carry the tag `learner`. A check cell
+is any other code cell whose source is one call `check_xxx(...)` (or `something.check_xxx(...)`);
+it prints one line of feedback. Relative links in the solution are written for its own folder.
 """
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 from pathlib import Path
@@ -17,13 +19,22 @@ from pathlib import Path
 import pytest
 
 from kmslab.notebooks import ROOT, STANDARD_METADATA
+from kmslab.teach.checks import MARKS, OK, TODO, WRONG
 
 LABS = ROOT / "labs"
 STARTERS = sorted(LABS.glob("*.ipynb"))
 SOLUTIONS = sorted((LABS / "solutions").glob("*.ipynb"))
-ALL_NAMES = sorted({p.name for p in STARTERS} | {p.name for p in SOLUTIONS})
+SOLUTION_SUFFIX = "_solution"
+
+
+def solution_for(starter: Path) -> Path:
+    return LABS / "solutions" / f"{starter.stem}{SOLUTION_SUFFIX}.ipynb"
+
+
+def starter_for(solution: Path) -> Path:
+    return LABS / f"{solution.stem.removesuffix(SOLUTION_SUFFIX)}.ipynb"
 CHECK_CALL = re.compile(r"^[\w.]*\bcheck_\w+\(.*\)\s*;?$", re.DOTALL)
-OK_MARK, WRONG_MARK, TODO_MARK = "✅", "❌", "⏳"
+OK_MARK, WRONG_MARK, TODO_MARK = MARKS[OK], MARKS[WRONG], MARKS[TODO]
 ids = dict(ids=lambda p: p.name if isinstance(p, Path) else p)
 
 
@@ -69,10 +80,13 @@ def test_there_are_labs():
     assert STARTERS, "solutions without starters"
 
 
-@pytest.mark.parametrize("name", ALL_NAMES)
-def test_every_lab_has_a_starter_and_a_solution(name):
-    assert (LABS / name).exists(), f"labs/solutions/{name} has no starter labs/{name}"
-    assert (LABS / "solutions" / name).exists(), f"labs/{name} has no solution labs/solutions/{name}"
+@pytest.mark.parametrize("path", STARTERS + SOLUTIONS, ids=lambda p: str(p.relative_to(LABS)))
+def test_every_lab_has_a_starter_and_a_solution(path):
+    if path.parent == LABS:
+        assert solution_for(path).exists(), f"labs/{path.name} has no solution {solution_for(path).relative_to(ROOT)}"
+    else:
+        assert path.stem.endswith(SOLUTION_SUFFIX), f"{path.relative_to(ROOT)}: a solution's name ends in _solution"
+        assert starter_for(path).exists(), f"{path.relative_to(ROOT)} has no starter {starter_for(path).relative_to(ROOT)}"
 
 
 @pytest.mark.parametrize("starter", STARTERS, **ids)
@@ -96,7 +110,30 @@ def test_starter_has_tasks_and_checks(starter):
             f"{starter.name}: learner cell without a TODO:\n{_source(cell)}")
 
 
-def differences(mine: list[dict], theirs: list[dict]) -> list[str]:
+_LINK_TARGET = re.compile(r"(\]\()([^()\s]+(?:\([^()\s]*\)[^()\s]*)*)(\))")
+_SOLUTION_TITLE = re.compile(r"^# Lab (\d\d) solution · ")
+
+
+def comparable(cell: dict, folder: str, solution: bool = False) -> str:
+    """A cell's source with every relative link written from the project root (a starter in labs/
+    and its solution in labs/solutions/ link the same files with different paths), and a
+    solution's title "# Lab NN solution · ..." read as the starter's "# Lab NN · ..."."""
+    source = _source(cell)
+    if cell["cell_type"] != "markdown":
+        return source
+
+    def from_root(m: re.Match) -> str:
+        target = m.group(2)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            return m.group(0)
+        return m.group(1) + "/" + posixpath.normpath(posixpath.join(folder, target)) + m.group(3)
+
+    source = _LINK_TARGET.sub(from_root, source)
+    return _SOLUTION_TITLE.sub(r"# Lab \1 · ", source) if solution else source
+
+
+def differences(mine: list[dict], theirs: list[dict], mine_folder: str = "labs",
+                theirs_folder: str = "labs/solutions") -> list[str]:
     """Why a solution is not its starter plus answers in `learner` cells (empty when it is)."""
     if len(mine) != len(theirs):
         return [f"{len(mine)} cells in the starter, {len(theirs)} in the solution"]
@@ -104,9 +141,9 @@ def differences(mine: list[dict], theirs: list[dict]) -> list[str]:
     for i, (a, b) in enumerate(zip(mine, theirs)):
         if a["cell_type"] != b["cell_type"] or _tags(a) != _tags(b):
             found.append(f"cell {i} differs in type or tags")
-        elif not is_learner(a) and _source(a) != _source(b):
-            found.append(f"cell {i} is not tagged `learner` but differs:\n--- starter\n{_source(a)}\n"
-                         f"--- solution\n{_source(b)}")
+        elif not is_learner(a) and comparable(a, mine_folder) != comparable(b, theirs_folder, solution=True):
+            found.append(f"cell {i} is not tagged `learner` but differs (links compared from the project root):\n"
+                         f"--- starter\n{_source(a)}\n--- solution\n{_source(b)}")
     if not found and not any(_source(a) != _source(b) for a, b in zip(mine, theirs) if is_learner(a)):
         found.append("the solution solves nothing")
     return found
@@ -114,7 +151,7 @@ def differences(mine: list[dict], theirs: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("starter", STARTERS, **ids)
 def test_solution_differs_only_in_learner_cells(starter):
-    solution = LABS / "solutions" / starter.name
+    solution = solution_for(starter)
     if not solution.exists():
         pytest.fail(f"no solution for {starter.name}")
     found = differences(_cells(starter), _cells(solution))
@@ -123,13 +160,26 @@ def test_solution_differs_only_in_learner_cells(starter):
 
 @pytest.mark.parametrize("solution", SOLUTIONS, **ids)
 def test_solution_checks_all_pass(solution):
-    """The committed outputs (which strict nbval reproduces) show ✅ for every check."""
+    """The committed outputs (which strict nbval reproduces) show [ok] for every check."""
     checks = [c for c in _cells(solution) if is_check(c)]
     assert checks, f"{solution.name}: no check cells"
     for cell in checks:
         out = _text(cell.get("outputs", []))
         assert OK_MARK in out and WRONG_MARK not in out and TODO_MARK not in out, (
             f"{solution.name}: `{_source(cell).strip()}` printed:\n{out or '(nothing)'}")
+
+
+STOP_CALL = re.compile(r"^\s*[\w.]+\.stop\(\)\s*(#.*)?$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", STARTERS + SOLUTIONS, **ids)
+def test_a_lab_leaves_its_sandbox_running(path):
+    """After "Run all" a learner edits a task and runs its check again: the clients the
+    setup cell made must still reach the sandbox, so no lab stops it (the kernel does)."""
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] == "code":
+            assert not STOP_CALL.search(_source(cell)), (
+                f"{path.relative_to(ROOT)}: code cell {i} stops something:\n{_source(cell)}")
 
 
 # --- the starter, executed ---------------------------------------------------------------
@@ -176,7 +226,12 @@ def test_check_cells_are_recognised():
     assert not is_check(code("check_key(sb, key_id)", ["learner"]))
     assert not is_check(code("from kmslab.teach.lab_checks.lab01_x import check_a, check_b"))
     assert not is_check(code("key_id = check_key(sb, 1)\nprint(key_id)"))
-    assert _text([{"output_type": "stream", "name": "stdout", "text": "⏳ Task 1: not done yet (set x)\n"}]).startswith("⏳")
+    assert _text([{"output_type": "stream", "name": "stdout", "text": "[todo] Task 1: not done yet (set x)\n"}]).startswith(TODO_MARK)
+
+
+def test_stop_calls_are_found():
+    assert STOP_CALL.search("sb.stop()") and STOP_CALL.search("x = 1\ndemo.stop()  # done\n")
+    assert not STOP_CALL.search("quota_settings.off()\nprint(sb.stopped)")
 
 
 def test_differences_are_found():
@@ -187,4 +242,9 @@ def test_differences_are_found():
     assert "not tagged `learner`" in differences([md("a"), todo], [md("b"), done])[0]
     assert "solves nothing" in differences([md("a"), todo], [md("a"), todo])[0]
     assert "cells in the starter" in differences([md("a"), todo], [md("a")])[0]
+    # links are compared by what they open; the solution's title says it is the solution
+    assert differences([md("[l](../notebooks/01_x.ipynb#H)"), todo], [md("[l](../../notebooks/01_x.ipynb#H)"), done]) == []
+    assert differences([md("[l](../notebooks/01_x.ipynb)"), todo], [md("[l](../notebooks/01_x.ipynb)"), done])
+    assert differences([md("# Lab 02 · X\nok"), todo], [md("# Lab 02 solution · X\nok"), done]) == []
+    assert differences([md("# Lab 02 · X"), todo], [md("# Lab 02 · X, solved"), done])
     assert "type or tags" in differences([todo], [{**done, "metadata": {}}])[0]

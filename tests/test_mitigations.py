@@ -1,4 +1,4 @@
-"""Mitigations you can count: data key caching, S3 Bucket Keys, a quota increase (kms-facts J6)."""
+"""Mitigations you can count: data key caching, S3 Bucket Keys, a quota increase (sources: throttling)."""
 from __future__ import annotations
 
 import pytest
@@ -32,3 +32,14 @@ def test_a_quota_increase_lowers_the_throttle_rate(sb):
         quotas.reset()
     assert 0.3 < low < 0.5  # half throttled, minus the first second's burst
     assert high == 0
+
+
+def test_plot_shows_each_mitigation_against_its_baseline():
+    fig = mitigations.plot({"ESDK": {"no cache": 40, "cache": 2}, "S3": {"without": 30, "with": 1}},
+                           {"spread": {"one Region": 0.18, "two Regions": 0.0}}, "Reducing calls")
+    left, right = fig.axes
+    fig.canvas.draw()
+    assert [t.get_text() for t in left.get_yticklabels()] == ["ESDK, no cache", "ESDK, cache", "S3, without", "S3, with"]
+    assert [t.get_text() for t in right.get_yticklabels()] == ["spread: one Region", "spread: two Regions"]
+    baseline, mitigated = left.patches[0].get_facecolor(), left.patches[1].get_facecolor()
+    assert baseline == left.patches[2].get_facecolor() and baseline != mitigated

@@ -1,4 +1,4 @@
-"""KMS request quotas (kms-facts J1-J6), seen through plain boto3 clients.
+"""KMS request quotas (sources: symmetric-request-quota, asymmetric-request-quotas, other-request-quotas, quotas-count-service-requests, throttling), seen through plain boto3 clients.
 
 Clients here use total_max_attempts=1 so botocore does not retry (and sleep):
 each call is one request, and the test counts exactly what the service did.
@@ -59,16 +59,16 @@ def test_quotas_are_off_until_a_lesson_turns_them_on(kms, keys):
 
 
 def test_documented_defaults():
-    assert quotas.default_rate("symmetric", "us-east-1") == 100_000  # J1
+    assert quotas.default_rate("symmetric", "us-east-1") == 100_000  # sources: symmetric-request-quota
     assert quotas.default_rate("symmetric", "eu-west-2") == 20_000
     assert quotas.default_rate("symmetric", "sa-east-1") == 10_000
-    assert quotas.default_rate("rsa", "us-east-1") == 1_000  # J3
+    assert quotas.default_rate("rsa", "us-east-1") == 1_000  # sources: asymmetric-request-quotas
     assert quotas.default_rate("GenerateDataKeyPair:RSA_4096", "us-east-1") == 1
     assert {op: quotas.default_rate(op, "us-east-1") for op in (
         "CreateKey", "DescribeKey", "CreateGrant", "PutKeyPolicy", "ScheduleKeyDeletion",
         "RotateKeyOnDemand", "ListKeyRotations")} == {
         "CreateKey": 5, "DescribeKey": 2000, "CreateGrant": 50, "PutKeyPolicy": 15,
-        "ScheduleKeyDeletion": 15, "RotateKeyOnDemand": 5, "ListKeyRotations": 100}  # J4
+        "ScheduleKeyDeletion": 15, "RotateKeyOnDemand": 5, "ListKeyRotations": 100}  # sources: other-request-quotas
     quotas.configure(scale=0.0002)
     assert quotas.rate("symmetric", "us-east-1") == pytest.approx(20)
 
@@ -115,7 +115,7 @@ def test_quotas_are_separate_per_class_and_operation(kms, keys):
     assert not throttled(kms.describe_key, KeyId=keys["symmetric"])
     assert not throttled(kms.describe_key, KeyId=keys["symmetric"])
     assert throttled(kms.describe_key, KeyId=keys["symmetric"])
-    # GenerateRandom shares the symmetric quota (J1).
+    # GenerateRandom shares the symmetric quota (sources: symmetric-request-quota).
     assert throttled(kms.generate_random, NumberOfBytes=16)
 
 
@@ -147,7 +147,7 @@ def test_a_throttled_create_key_creates_no_key(kms):
 
 
 def test_cross_account_calls_count_against_the_caller(sb, kms, keys):
-    creds = sb.client("sts").assume_role(RoleArn="arn:aws:iam::111122223333:role/app",
+    creds = sb.client("sts").assume_role(RoleArn="arn:aws:iam::111122223333:role/OrganizationAccountAccessRole",
                                          RoleSessionName="quota-test")["Credentials"]
     other = sb.client("kms", config=NO_RETRY, access_key=creds["AccessKeyId"],
                       secret_key=creds["SecretAccessKey"], session_token=creds["SessionToken"])

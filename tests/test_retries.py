@@ -38,10 +38,10 @@ def test_retry_attempts_match_the_throttles_the_service_sent(sb, mode):
 
 
 @pytest.mark.parametrize("mode, config, attempts", [
-    ("legacy", None, 5),                               # K2: 5 attempts
-    ("standard", None, 3),                             # K3: 3 attempts
+    ("legacy", None, 5),                               # (sources: legacy-retry-mode) 5 attempts
+    ("standard", None, 3),                             # (sources: standard-retry-mode) 3 attempts
     ("adaptive", None, 3),
-    ("standard", {"max_attempts": 3}, 4),              # K5: max_attempts counts retries
+    ("standard", {"max_attempts": 3}, 4),              # (sources: max-attempts-meaning) max_attempts counts retries
     ("standard", {"total_max_attempts": 3}, 3),        # total_max_attempts counts attempts
 ])
 def test_max_attempts_reached_when_always_throttled(sb, mode, config, attempts):

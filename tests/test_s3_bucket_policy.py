@@ -1,4 +1,4 @@
-"""S3 bucket policies that require encryption or TLS (kms-facts M9, M10), through plain boto3.
+"""S3 bucket policies that require encryption or TLS (sources: bucket-policy-require-encryption, bucket-policy-require-tls), through plain boto3.
 
 moto alone ignores the Conditions and denies every PutObject (moto-gaps 2.3);
 the sandbox evaluates them.
@@ -17,7 +17,7 @@ _count = iter(range(10_000))
 
 
 def deny_unless_kms(bucket: str) -> dict:
-    """kms-facts M9: deny PutObject unless the request asks for SSE-KMS."""
+    """(sources: bucket-policy-require-encryption) deny PutObject unless the request asks for SSE-KMS."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "DenyNotKms", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
          "Resource": f"arn:aws:s3:::{bucket}/*",
@@ -39,7 +39,7 @@ def deny_other_key(bucket: str, key_arn: str) -> dict:
 
 
 def deny_http(bucket: str) -> dict:
-    """kms-facts M10: deny s3:* on the bucket and its objects when the request is not HTTPS."""
+    """(sources: bucket-policy-require-tls) deny s3:* on the bucket and its objects when the request is not HTTPS."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "DenyHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
          "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
@@ -72,7 +72,7 @@ def test_require_kms_allows_kms_and_denies_the_rest(s3, key_arn):
     assert ok["ServerSideEncryption"] == "aws:kms"
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="b", Body=b"x",
                                           ServerSideEncryption="AES256")) == (403, "AccessDenied")
-    # No header: the key is absent, so StringNotEquals holds (kms-facts M9 caveat).
+    # No header: the key is absent, so StringNotEquals holds (sources: bucket-policy-require-encryption caveat).
     assert error_of(lambda: s3.put_object(Bucket=bucket, Key="c", Body=b"x")) == (403, "AccessDenied")
     assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"x"
 

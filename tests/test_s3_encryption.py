@@ -1,4 +1,4 @@
-"""S3 server-side encryption through KMS (kms-facts M1-M7, J5), seen through plain boto3 clients."""
+"""S3 server-side encryption through KMS (sources: sse-s3-default, sse-s3, sse-kms, s3-bucket-keys, dsse-kms, sse-c, sse-c-blocked-by-default, quotas-count-service-requests), seen through plain boto3 clients."""
 from __future__ import annotations
 
 import base64
@@ -169,7 +169,7 @@ def test_dsse_kms_reports_the_key_arn_on_put_get_head(s3, kms, key_arn):
 
 
 def test_dsse_kms_never_uses_a_bucket_key(s3, ct, key_arn):
-    # kms-facts M4: bucket keys are not supported for DSSE-KMS; each object gets a data key.
+    # (sources: s3-bucket-keys) bucket keys are not supported for DSSE-KMS; each object gets a data key.
     bucket = new_bucket(s3)
     before = len(kms_events(ct, "GenerateDataKey"))
     for i in range(3):

@@ -1,4 +1,4 @@
-"""Secrets Manager values through KMS (kms-facts N8), seen through plain boto3 clients."""
+"""Secrets Manager values through KMS (sources: secrets-manager), seen through plain boto3 clients."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""SSM Parameter Store SecureString through KMS (kms-facts N7), seen through plain boto3 clients."""
+"""SSM Parameter Store SecureString through KMS (sources: parameter-store), seen through plain boto3 clients."""
 from __future__ import annotations
 
 import base64

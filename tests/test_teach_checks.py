@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from kmslab.teach.checks import OK, TODO, WRONG, Wrong, check, expect, require
+from kmslab.teach.checks import MARKS, OK, TODO, WRONG, Wrong, check, expect, require
 
 
 @check("Task 1: a number", hint="lesson 00")
@@ -15,7 +15,7 @@ def check_even(n):
 
 
 def test_ok_todo_wrong():
-    assert check_even(4).status == OK and check_even(4).text == "✅ Task 1: a number: 4 is even"
+    assert check_even(4).status == OK and check_even(4).text == "[ok] Task 1: a number: 4 is even"
     todo = check_even(...)
     assert todo.status == TODO and "not done yet" in todo.text and "n" in todo.text
     wrong = check_even(3)
@@ -40,4 +40,13 @@ def test_unexpected_errors_become_feedback_not_tracebacks():
 
 def test_notebook_display_prints_the_text(capsys):
     check_even(4)._ipython_display_()
-    assert capsys.readouterr().out == "✅ Task 1: a number: 4 is even\n"
+    assert capsys.readouterr().out == "[ok] Task 1: a number: 4 is even\n"
+
+
+def test_marks_are_words_not_emoji():
+    """Stock Debian Chromium has no emoji font: the marks must read without one."""
+    assert MARKS == {OK: "[ok]", WRONG: "[wrong]", TODO: "[todo]"}
+    for fb in (check_even(4), check_even(3), check_even(...)):
+        assert fb.text.isascii(), fb.text
+        assert fb.text.startswith(MARKS[fb.status] + " ")
+    assert "not done yet" in check_even(...).text and "Hint:" in check_even(3).text

@@ -12,7 +12,7 @@ from kmslab.teach import envelope_lesson as lesson
 
 def test_direct_calls_and_cost():
     assert [lesson.direct_calls(n) for n in (0, 1, 4096, 4097, 2**30)] == [1, 1, 1, 2, 262_144]
-    assert lesson.request_cost(10_000) == pytest.approx(0.03)      # kms-facts E4
+    assert lesson.request_cost(10_000) == pytest.approx(0.03)      # sources: request-prices
 
 
 def test_direct_vs_envelope_counts_real_requests(kms):
@@ -22,6 +22,20 @@ def test_direct_vs_envelope_counts_real_requests(kms):
     assert all(r["direct_s"] > 0 and r["envelope_s"] > 0 for r in rows)
     fig = lesson.plot_direct_vs_envelope(rows)
     assert len(fig.axes) == 2
+
+
+def test_speed_plot_reads_in_kib_and_mib_not_powers_of_two():
+    """The axis names sizes as people do (4 KiB ... 1 MiB), one tick per measured size."""
+    assert [lesson.size_label(n) for n in (512, 4096, 256 * 1024, 2**20, 3 * 2**30)] == \
+        ["512 B", "4 KiB", "256 KiB", "1 MiB", "3 GiB"]
+    sizes = [4096, 16384, 65536, 2**20]
+    rows = [{"size": n, "direct_s": n / 4e6, "direct_calls": n // 4096, "envelope_s": 1e-3, "envelope_calls": 1}
+            for n in sizes]
+    fig = lesson.plot_direct_vs_envelope(rows)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["4 KiB", "16 KiB", "64 KiB", "1 MiB"]
+        assert not any("^" in t.get_text() or "$" in t.get_text() for t in ax.get_yticklabels())
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl program")

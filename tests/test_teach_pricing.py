@@ -1,4 +1,4 @@
-"""The lesson pricing calculator agrees with kms-facts E1-E5 (and the study-notes correction)."""
+"""The lesson pricing calculator agrees with sources: key-price, free-of-charge, request-prices (and the study-notes correction)."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,7 @@ from kmslab.teach import pricing
 
 
 def test_one_request_costs_three_ten_thousandths_of_a_cent():
-    # "$0.03 cents per 10,000" is wrong: $0.03 per 10,000 requests (E4).
+    # "$0.03 cents per 10,000" is wrong: $0.03 per 10,000 requests (sources: request-prices).
     assert pricing.per_request() == pytest.approx(0.000003)
     assert pricing.request_cost({"symmetric": 30_000}) == pytest.approx(0.03)
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import re
 
 import nbformat
 import pytest
@@ -89,34 +91,100 @@ def test_validation_unknown_topic_missing_field_and_multi_answer_wording():
 
 def test_feedback_right_wrong_unanswered_and_invalid():
     q = quiz.by_id("rotation-03", BANK)
-    assert quiz.feedback(q.id, "C", BANK).startswith("rotation-03: C is right. ")
-    assert quiz.feedback(q.id, 2, BANK).startswith("rotation-03: C is right. ")
+    assert quiz.feedback(q.id, "C", BANK).startswith("[ok] rotation-03: C is right. ")
+    assert quiz.feedback(q.id, 2, BANK).startswith("[ok] rotation-03: C is right. ")
     wrong = quiz.feedback(q.id, "b", BANK)
-    assert wrong.startswith("rotation-03: B is not it.") and "06_key_rotation.ipynb#" in wrong
+    assert wrong.startswith("[wrong] rotation-03: B is not it.") and "06_key_rotation.ipynb#" in wrong
     assert q.explanation not in wrong     # a wrong answer does not give the answer away
-    assert "not answered yet" in quiz.feedback(q.id, "", BANK)
+    assert quiz.feedback(q.id, "", BANK).startswith("[todo] rotation-03: not answered yet. Set your answer "
+                                                    "to one of A, B, C, D, then")
     assert "'Z' is not a choice" in quiz.feedback(q.id, "Z", BANK)
 
 
 def test_feedback_for_choose_two():
     q = quiz.by_id("enc-types-03", BANK)
-    assert quiz.feedback(q.id, "CA", BANK).startswith("enc-types-03: AC is right.")
-    assert "wants 2 choice(s)" in quiz.feedback(q.id, "A", BANK)
+    assert quiz.feedback(q.id, "CA", BANK).startswith("[ok] enc-types-03: AC is right.")
+    assert "wants two of A, B, C, D" in quiz.feedback(q.id, "A", BANK)
+    assert 'Set your answer to two of A, B, C, D (two letters, e.g. "AC")' in quiz.feedback(q.id, "", BANK)
+    assert "Answer with two of A, B, C, D" in quiz.feedback(q.id, "Z", BANK)
+
+
+def test_every_multi_answer_prompt_says_how_many():
+    for q in BANK:
+        prompt = quiz.feedback(q.id, "", BANK)
+        assert f"Set your answer to {q.how_many}" in prompt, q.id
+        assert ("one of" in prompt) == (len(q.answer) == 1), q.id
+
+
+def test_a_mistyped_id_says_which_ids_exist(capsys):
+    text = quiz.feedback("rotaton-03", "B", BANK)
+    assert text.startswith("[wrong] There is no question 'rotaton-03'. Did you mean 'rotation-03'?")
+    assert "rotation-01 to -07" in text and "pricing-01 to -03" in text
+    quiz.ask("no-such-99", "A")            # no KeyError traceback
+    assert capsys.readouterr().out.startswith("[wrong] There is no question 'no-such-99'.")
+    assert "There is no question" in repr(quiz.show("nope"))
+    with pytest.raises(KeyError):          # by_id still raises, for code that wants to catch it
+        quiz.by_id("nope", BANK)
+
+
+def test_ask_shows_markdown_in_jupyterlab_and_plain_text_elsewhere(capsys):
+    """The feedback is a Markdown display object (its link can be clicked in JupyterLab);
+    its plain-text form is what a terminal prints and what nbval compares."""
+    shown = quiz.Shown(quiz.feedback("pricing-01", "A", BANK))
+    assert shown._repr_markdown_().startswith("[wrong] pricing-01: A is not it. Try again, or read [lesson 02,")
+    assert "](02_kms_fundamentals.ipynb#7.-What-it-costs)" in shown._repr_markdown_()
+    right = quiz.Shown(quiz.feedback("pricing-01", "B", BANK))
+    assert quiz.DOLLAR in right._repr_markdown_() and "$0.03 per 10,000" in repr(right)
+    assert quiz.DOLLAR not in repr(right)
+    quiz.ask("pricing-01", "B")
+    assert capsys.readouterr().out == repr(right) + "\n"
+
+
+def test_ask_displays_markdown_in_a_kernel():
+    """In a kernel, ask() sends text/markdown (rendered, links clickable) and text/plain."""
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(quiz.Shown(quiz.feedback("rotation-03", "B", BANK)))
+    assert data["text/markdown"].startswith("[wrong] rotation-03: B is not it.")
+    assert data["text/plain"] == data["text/markdown"]
 
 
 def test_markdown_hides_the_answer_in_details():
     text = quiz.markdown(quiz.by_id("pricing-01", BANK), 7)
     assert text.startswith("**Q7** `pricing-01` · ")
     assert "<details><summary>Show the answer</summary>" in text
-    assert "**Answer: B.** " in text and "$0.03 per 10,000 requests" in text
-    assert "](02_kms_fundamentals.ipynb#7.-What-it-costs)" in text
+    assert "**Answer: B.** " in text and f"{quiz.DOLLAR}0.03 per 10,000 requests" in text
+    assert "[lesson 02, section “7. What it costs”](02_kms_fundamentals.ipynb#7.-What-it-costs)" in text
+
+
+def test_markdown_escapes_every_dollar_so_jupyterlab_shows_no_maths():
+    """Two unescaped $ in one Markdown cell would be typeset as LaTeX between them."""
+    for q in BANK:
+        assert re.search(r"(?<!\\)\$", quiz.markdown(q)) is None, q.id
+    assert "$0.03" in quiz.plain(quiz.feedback("pricing-01", "B", BANK))      # printed text is plain
+
+
+def test_markdown_links_the_sources_of_the_answer():
+    q = dataclasses.replace(quiz.by_id("pricing-01", BANK), sources=("request-prices",))
+    assert "Sources: [request-prices](../docs/sources.md#request-prices)" in quiz.markdown(q)
+    assert "Sources:" not in quiz.markdown(q, reveal=False)
+
+
+def test_validation_unknown_source_and_scenario_numbers():
+    def unknown(qs):
+        qs[0]["sources"] = ["no-such-entry"]
+    assert "unknown source id(s) ['no-such-entry']" in broken(unknown)
+
+    def scenario(qs):
+        qs[0]["scenario_numbers"] = ["four"]
+    assert "scenario_numbers must be a list of numbers" in broken(scenario)
 
 
 def test_corrected_study_note_facts():
-    """kms-facts: the corrected versions of what older notes get wrong."""
+    """docs/sources.md: the corrected versions of what older notes get wrong."""
     def answer_text(qid):
         q = quiz.by_id(qid, BANK)
-        return " ".join(q.choices[i] for i in q.answer)
+        return quiz.plain(" ".join(q.choices[i] for i in q.answer))
     assert answer_text("pricing-01") == "$0.03 per 10,000 requests"
     assert "25" in answer_text("rotation-03")
     assert "NEW_KEY_MATERIAL" in answer_text("rotation-04")
@@ -168,3 +236,26 @@ def test_links_use_the_heading_id_jupyterlab_renders():
     q = quiz.by_id("access-01", BANK)
     assert "`" in q.section
     assert q.link.endswith("(07_key_policies_iam_grants.ipynb#2.-What-arn:aws:iam::ACCOUNT:root-really-means)")
+
+
+def test_quota_chart_names_the_stale_figure_in_its_legend_not_over_the_title():
+    from kmslab.teach import review
+
+    ax = review.plot_symmetric_quotas().axes[0]
+    assert "5,500" in ax.get_legend().get_texts()[0].get_text()
+    assert not any("5,500" in t.get_text() for t in ax.texts)
+    assert quiz.heading_anchor("3. `GetPublicKey`: outside AWS") == "3.-GetPublicKey:-outside-AWS"
+
+
+def test_lesson_11_numbers_table_comes_from_the_sources():
+    """The table is data/sources.json's numbers_to_know (tests/test_sources.py checks its numbers);
+    no Markdown cell of lesson 11 leaves a $ for JupyterLab to typeset as maths."""
+    from kmslab import sources
+    from kmslab.teach import review
+
+    cells = [c.source for c in quiz.build_notebook(BANK).cells if c.cell_type == "markdown"]
+    assert review.numbers_markdown() in cells
+    for source in cells:
+        assert "$" not in re.sub(r"`[^`]*`", "", source).replace(quiz.DOLLAR, ""), source[:80]
+        for entry in re.findall(r"\.\./docs/sources\.md#([\w-]+)", source):
+            assert entry in sources.load(), entry

@@ -1,4 +1,4 @@
-"""teach.quota_settings: a lesson turns the sandbox's KMS quotas on, down and off (kms-facts J1-J6)."""
+"""teach.quota_settings: a lesson turns the sandbox's KMS quotas on, down and off (sources: symmetric-request-quota, asymmetric-request-quotas, other-request-quotas, quotas-count-service-requests, throttling)."""
 from __future__ import annotations
 
 import pytest
@@ -66,14 +66,14 @@ def test_off_and_the_context_manager(kms):
 
 def test_documented_numbers_are_the_current_ones():
     table = dict(quota_settings.documented("us-east-1"))
-    assert table["Cryptographic operations (symmetric) request rate"] == 100_000   # J1
+    assert table["Cryptographic operations (symmetric) request rate"] == 100_000   # sources: symmetric-request-quota
     assert dict(quota_settings.documented("eu-central-1"))[
-        "Cryptographic operations (symmetric) request rate"] == 20_000             # J1
+        "Cryptographic operations (symmetric) request rate"] == 20_000             # sources: symmetric-request-quota
     assert dict(quota_settings.documented("sa-east-1"))[
-        "Cryptographic operations (symmetric) request rate"] == 10_000             # J1
-    assert table["Cryptographic operations (RSA) request rate"] == 1_000           # J3
-    assert table["CreateKey request rate"] == 5                                     # J4
-    assert table["GenerateDataKeyPair (RSA_2048) request rate"] == 20               # J3
+        "Cryptographic operations (symmetric) request rate"] == 10_000             # sources: symmetric-request-quota
+    assert table["Cryptographic operations (RSA) request rate"] == 1_000           # sources: asymmetric-request-quotas
+    assert table["CreateKey request rate"] == 5                                     # sources: other-request-quotas
+    assert table["GenerateDataKeyPair (RSA_2048) request rate"] == 20               # sources: asymmetric-request-quotas
     # documented() reports AWS's numbers even while the sandbox is scaled down
     quota_settings.enable(symmetric=2)
     assert dict(quota_settings.documented())["Cryptographic operations (symmetric) request rate"] == 100_000

@@ -4,7 +4,7 @@ moto keeps a real private key on every asymmetric key but encrypts with an AES
 blob (66 bytes for 2 bytes of plaintext) and never decrypts RSA ciphertext made
 outside it (moto-gaps). Here Encrypt/Decrypt on an RSA ENCRYPT_DECRYPT key is
 plain RSAES-OAEP, so ciphertext is exactly the modulus length and interoperates
-with `cryptography` and the public key from GetPublicKey (kms-facts C4, C11).
+with `cryptography` and the public key from GetPublicKey (sources: rsa-algorithms, public-key-download).
 
 `encrypt(call, key)` and `decrypt(call, key)` are called by the Encrypt/Decrypt
 operations (service/symmetric.py) for RSA keys. Signing lives in `signing.py`,
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from . import dispatch
 from .errors import KmsError, invalid_key_usage, unsupported, validation
 
-#: kms-facts C4: the two RSA encryption algorithms and their OAEP hash.
+#: (sources: rsa-algorithms) the two RSA encryption algorithms and their OAEP hash.
 OAEP_HASHES = {"RSAES_OAEP_SHA_1": hashes.SHA1, "RSAES_OAEP_SHA_256": hashes.SHA256}
 
 
@@ -52,7 +52,7 @@ def private_key(key):
 
 
 def public_key_der(key) -> bytes:
-    """DER SubjectPublicKeyInfo, the format GetPublicKey returns (kms-facts C11)."""
+    """DER SubjectPublicKeyInfo, the format GetPublicKey returns (sources: public-key-download)."""
     return private_key(key).public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -63,14 +63,14 @@ def b64(data: bytes) -> str:
 
 # -- RSAES-OAEP -----------------------------------------------------------------------
 def max_plaintext(key_spec: str, algorithm: str) -> int:
-    """kms-facts C5: (key bits / 8) - 2 * (hash bits / 8) - 2, e.g. RSA_2048 + SHA-256 -> 190."""
+    """(sources: encrypt-plaintext-limits) (key bits / 8) - 2 * (hash bits / 8) - 2, e.g. RSA_2048 + SHA-256 -> 190."""
     modulus_bytes = int(key_spec.split("_")[1]) // 8
     return modulus_bytes - 2 * OAEP_HASHES[algorithm].digest_size - 2
 
 
 def _oaep(call: dispatch.KmsCall, key) -> tuple[str, padding.OAEP]:
     """The call's algorithm, checked against the key, and its OAEP padding."""
-    # kms-facts C4: asymmetric Encrypt/Decrypt must name the algorithm; the default,
+    # (sources: rsa-algorithms) asymmetric Encrypt/Decrypt must name the algorithm; the default,
     # SYMMETRIC_DEFAULT, is refused with AWS's message for an RSA key.
     algorithm = call.params.get("EncryptionAlgorithm") or "SYMMETRIC_DEFAULT"
     if algorithm not in OAEP_HASHES:
@@ -92,7 +92,7 @@ def encrypt(call: dispatch.KmsCall, key) -> dict:
         raise validation("1 validation error detected: Value at 'plaintext' failed to satisfy "
                          "constraint: Member must have length greater than or equal to 1")
     limit = max_plaintext(key.key_spec, algorithm)
-    if len(plaintext) > limit:  # kms-facts C5
+    if len(plaintext) > limit:  # sources: encrypt-plaintext-limits
         raise validation(f"Algorithm {algorithm} and key spec {key.key_spec} cannot encrypt "
                          f"data larger than {limit} bytes.")
     ciphertext = private_key(key).public_key().encrypt(plaintext, pad)
@@ -101,7 +101,7 @@ def encrypt(call: dispatch.KmsCall, key) -> dict:
 
 def decrypt(call: dispatch.KmsCall, key) -> dict:
     """Decrypt on an RSA ENCRYPT_DECRYPT key; any valid OAEP ciphertext for it works,
-    including one made outside KMS with the downloaded public key (kms-facts C11)."""
+    including one made outside KMS with the downloaded public key (sources: public-key-download)."""
     algorithm, pad = _oaep(call, key)
     ciphertext = call.blob("CiphertextBlob") or b""
     the_key = private_key(key)
@@ -121,7 +121,7 @@ def get_public_key(call: dispatch.KmsCall) -> dict:
     """Adds KeySpec (moto returns only the deprecated CustomerMasterKeySpec) and the key ARN."""
     key = find_key(call)
     if key.key_spec == "SYMMETRIC_DEFAULT" or key.key_spec.startswith("HMAC_"):
-        # Only asymmetric keys have a public key (kms-facts C11).
+        # Only asymmetric keys have a public key (sources: public-key-download).
         raise unsupported(f"{key.arn} key KeySpec is {key.key_spec} which is not valid "
                           "for GetPublicKey.")
     result = {
@@ -135,6 +135,8 @@ def get_public_key(call: dispatch.KmsCall) -> dict:
         result["EncryptionAlgorithms"] = list(OAEP_HASHES)
     elif key.key_usage == "SIGN_VERIFY":
         result["SigningAlgorithms"] = list(key.signing_algorithms or [])
-    elif key.key_usage == "KEY_AGREEMENT":  # kms-facts C7
+    elif key.key_usage == "KEY_AGREEMENT":  # sources: key-agreement
         result["KeyAgreementAlgorithms"] = ["ECDH"]
+    elif key.key_usage == "ENCAPSULATE_DECAPSULATE":  # API_GetPublicKey, EncapsulationAlgorithms
+        result["EncapsulationAlgorithms"] = ["ML_KEM"]
     return result

@@ -6,27 +6,27 @@ copied there, and snapshots under aws/ebs can be shared (../shared/reference/mot
 Here moto's EBS request handlers are wrapped so that, for every client:
 
 - an encrypted volume gets a data key from KMS (GenerateDataKeyWithoutPlaintext under
-  its key, encryption context {"aws:ebs:id": <volume id>}, kms-facts N1), asked on the
-  caller's behalf via ec2.<region>.amazonaws.com (kms-facts H9), so the caller's key
+  its key, encryption context {"aws:ebs:id": <volume id>}, sources: encryption-context), asked on the
+  caller's behalf via ec2.<region>.amazonaws.com (sources: condition-keys), so the caller's key
   policy / IAM permissions decide, as in AWS; without KmsKeyId the account's default EBS
-  key is used (aws/ebs, or the one set with ModifyEbsDefaultKmsKeyId, kms-facts I2);
+  key is used (aws/ebs, or the one set with ModifyEbsDefaultKmsKeyId, sources: snapshot-copy-key);
 - a snapshot of an encrypted volume keeps the volume's key and data key;
 - a volume made from an encrypted snapshot, and CopySnapshot of one, first Decrypt the
   snapshot's data key (in the snapshot's Region and account), then get a new data key
-  under the destination key (kms-facts I1-I3: a copy that changes key is a full copy);
-  CopySnapshot without KmsKeyId uses the destination Region's default EBS key (I2);
+  under the destination key (sources: snapshot-copy-region, snapshot-copy-key, snapshot-full-copy: a copy that changes key is a full copy);
+  CopySnapshot without KmsKeyId uses the destination Region's default EBS key (sources: snapshot-copy-key);
 - CopySnapshot finds a snapshot another account shared with the caller
-  (createVolumePermission), so the receiving account can copy it (kms-facts I5);
+  (createVolumePermission), so the receiving account can copy it (sources: shared-snapshot-copy);
 - ModifySnapshotAttribute refuses to share a snapshot encrypted under the AWS managed
-  key aws/ebs (kms-facts I4, D4) with AWS's error, "OperationNotPermitted: Encrypted
+  key aws/ebs (sources: snapshot-sharing, aws-managed-keys-legacy) with AWS's error, "OperationNotPermitted: Encrypted
   snapshots with EBS default key cannot be shared" (as real EC2 answered in
   hashicorp/packer#7499 and #8271).
 
-KMS failures: AWS reports an unusable key asynchronously (kms-facts I2): the copy's
+KMS failures: AWS reports an unusable key asynchronously (sources: snapshot-copy-key): the copy's
 State becomes "error" with a StateMessage, a new volume's State becomes "error".
 The StateMessage wording is the sandbox's. Not modelled: the grants EBS creates for
-attached volumes (kms-facts H10), creating a volume directly from a snapshot owned by
-another account (copy it first, as AWS recommends, kms-facts I5), making encrypted
+attached volumes (sources: grants), creating a volume directly from a snapshot owned by
+another account (copy it first, as AWS recommends, sources: shared-snapshot-copy), making encrypted
 snapshots public.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _region(resp) -> str:
 
 
 def _kms(resp, region: str, operation: str, params: dict) -> dict:
-    """Call KMS as EBS does: for the caller, via ec2.<region>.amazonaws.com (kms-facts H9, J5)."""
+    """Call KMS as EBS does: for the caller, via ec2.<region>.amazonaws.com (sources: condition-keys, quotas-count-service-requests)."""
     call = dispatch.KmsCall(operation=operation, params=params, account_id=resp.current_account,
                             region=region, access_key=_access_key(resp),
                             via_service=f"ec2.{region}.amazonaws.com")
@@ -60,7 +60,7 @@ def _access_key(resp) -> str | None:
 
 
 def _context(resource_id: str) -> dict[str, str]:
-    return {"aws:ebs:id": resource_id}  # kms-facts N1
+    return {"aws:ebs:id": resource_id}  # sources: encryption-context
 
 
 def _b64(data: bytes) -> str:
@@ -68,14 +68,14 @@ def _b64(data: bytes) -> str:
 
 
 def _default_key(resp, backend) -> str:
-    """The account's default EBS key in this Region (kms-facts I2)."""
+    """The account's default EBS key in this Region (sources: snapshot-copy-key)."""
     chosen = getattr(backend, "kmslab_default_key", None)
     return chosen or _kms(resp, backend.region_name, "DescribeKey", {"KeyId": DEFAULT_ALIAS})["KeyMetadata"]["Arn"]
 
 
 def _key_arn(resp, region: str, key_id: str) -> str:
     # EBS asks KMS in the resource's own Region, where a key of another Region does not
-    # exist (kms-facts B1, I2); KMS itself says so.
+    # exist (sources: keys-are-regional, snapshot-copy-key); KMS itself says so.
     return _kms(resp, region, "DescribeKey", {"KeyId": key_id})["KeyMetadata"]["Arn"]
 
 
@@ -132,7 +132,7 @@ def _install() -> None:
         return
     ElasticBlockStore._kmslab_ebs = True
 
-    # A volume whose key could not be used ends in state "error" (kms-facts I2).
+    # A volume whose key could not be used ends in state "error" (sources: snapshot-copy-key).
     plain_status = Volume.status
 
     @property
@@ -144,7 +144,7 @@ def _install() -> None:
 
     def default_encryption_key(self) -> str:
         # moto made a CUSTOMER key named aws/ebs; resolving the alias in KMS creates the
-        # real AWS managed key instead (service/managed_keys.py, kms-facts D2).
+        # real AWS managed key instead (service/managed_keys.py, sources: aws-managed-keys).
         self.default_kms_key_id = keys.backend(self.account_id, self.region_name).describe_key(DEFAULT_ALIAS).arn
         return self.default_kms_key_id
 

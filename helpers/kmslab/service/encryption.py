@@ -29,7 +29,7 @@ def _is_asymmetric(key) -> bool:
 
 
 def _check_plaintext(plaintext: bytes | None) -> bytes:
-    # PlaintextType is 1..4096 bytes (kms-facts C5); botocore checks only the minimum.
+    # PlaintextType is 1..4096 bytes (sources: encrypt-plaintext-limits); botocore checks only the minimum.
     if not plaintext:
         raise KmsError("ValidationException",
                        "1 validation error detected: Value at 'plaintext' failed to satisfy "
@@ -98,7 +98,7 @@ def re_encrypt(call: dispatch.KmsCall) -> dict:
 
 
 def _data_key_length(call: dispatch.KmsCall) -> int:
-    # Either KeySpec (AES_128/AES_256) or NumberOfBytes 1..1024, not both (kms-facts C13).
+    # Either KeySpec (AES_128/AES_256) or NumberOfBytes 1..1024, not both (sources: data-key-sizes).
     spec, size = call.params.get("KeySpec"), call.params.get("NumberOfBytes")
     if (spec is None) == (size is None):
         raise KmsError("ValidationException", "Please specify either number of bytes or key spec.")
@@ -134,7 +134,7 @@ def generate_data_key_without_plaintext(call: dispatch.KmsCall) -> dict:
 
 @dispatch.before(dispatch.VALIDATE, "generate-random-size")
 def _random_size(call: dispatch.KmsCall) -> None:
-    # NumberOfBytes is 1..1024 with no default (kms-facts C13); moto crashes on a missing value.
+    # NumberOfBytes is 1..1024 with no default (sources: data-key-sizes); moto crashes on a missing value.
     if call.operation == "GenerateRandom" and call.params.get("NumberOfBytes") is None:
         raise KmsError("ValidationException", "1 validation error detected: Value null at "
                        "'numberOfBytes' failed to satisfy constraint: Member must not be null")

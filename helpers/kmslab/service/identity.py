@@ -5,7 +5,7 @@
 - credentials the sandbox does not know   -> the default account's root user, so any
   client works with no set-up (the fake "testing" keys every tool uses).
 The root user is judged like any principal: it may use a key only if the key
-policy allows the account principal (kms-facts H2, H4).
+policy allows the account principal (sources: explicit-permission-required, account-principal).
 """
 from __future__ import annotations
 

@@ -4,17 +4,17 @@ moto's Key.to_dict is wrapped once; modules add their fields with
 `@key_metadata.contributes` (fn(key, metadata_dict)).
 
 - Each key lists the algorithms of its key usage only: EncryptionAlgorithms (ENCRYPT_DECRYPT),
-  SigningAlgorithms (SIGN_VERIFY), MacAlgorithms (HMAC keys) or
+  SigningAlgorithms (SIGN_VERIFY), MacAlgorithms (HMAC keys, sources: hmac-keys) or
   KeyAgreementAlgorithms (KEY_AGREEMENT). moto lists RSA encryption algorithms and an empty
   signing list on HMAC keys, and both lists on KEY_AGREEMENT keys.
 - MultiRegion is always there (false for single-Region keys).
-- Symmetric encryption keys show CurrentKeyMaterialId once they have material, and not while
-  a replica is still Creating.
+- Symmetric encryption keys of origin AWS_KMS or EXTERNAL show CurrentKeyMaterialId once they
+  have material, and not while a replica is still Creating.
   All three follow the KeyMetadata reference and its examples:
   https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
   https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html#API_DescribeKey_Examples
 - A multi-Region key's MultiRegionKeyType is its own (moto shares one dict
-  between a primary and its replicas, kms-facts B2).
+  between a primary and its replicas, sources: multi-region-keys).
 
 Speed: moto builds an RSA-2048 private key for every key, symmetric and HMAC
 included (~41 ms each, moto-gaps §4). Those keys never use it, so it is built
@@ -50,7 +50,8 @@ def metadata(key: Any, original: Callable[[Any], dict]) -> dict:
         meta["MacAlgorithms"] = [f"HMAC_SHA_{key.key_spec[5:]}"]
     elif usage == "KEY_AGREEMENT":
         meta["KeyAgreementAlgorithms"] = ["ECDH"]
-    if key.key_spec == "SYMMETRIC_DEFAULT" and key.key_state != "Creating":
+    if (key.key_spec == "SYMMETRIC_DEFAULT" and key.origin in ("AWS_KMS", "EXTERNAL")
+            and key.key_state != "Creating"):
         current = symmetric.current_material(key)
         if current is not None:
             meta["CurrentKeyMaterialId"] = current.id

@@ -1,12 +1,12 @@
 """PutKeyPolicy, GetKeyPolicy and CreateKey's Policy: checked as KMS checks them.
 
-- PolicyName left out means "default", the only name (kms-facts H1).
+- PolicyName left out means "default", the only name (sources: one-key-policy).
 - The document must be a policy: MalformedPolicyDocumentException otherwise, including
   for principals that do not exist.
-- At most 32 KB (kms-facts H6).
+- At most 32 KB (sources: key-policy-size).
 - The lockout safety check: the new policy must let the caller call PutKeyPolicy
-  again, unless BypassPolicyLockoutSafetyCheck is set (kms-facts H7).
-A key created without a policy gets moto's default, which is AWS's (kms-facts H3).
+  again, unless BypassPolicyLockoutSafetyCheck is set (sources: lockout-safety-check).
+A key created without a policy gets moto's default, which is AWS's (sources: default-key-policy).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .authorization import decide_action, principal_of, request_context
 from .errors import KmsError
 from .policy.document import MalformedPolicy, as_list, parse, statements
 
-MAX_POLICY_BYTES = 32 * 1024  # kms-facts H6
+MAX_POLICY_BYTES = 32 * 1024  # sources: key-policy-size
 LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key policy in the future."
 _POLICY_OPERATIONS = ("PutKeyPolicy", "GetKeyPolicy", "CreateKey")
 
@@ -31,7 +31,7 @@ def check_document(text: Any) -> dict:
     if not isinstance(text, str):
         raise malformed("The policy is not valid JSON.")
     if len(text.encode("utf-8")) > MAX_POLICY_BYTES:
-        # 32 KB is the key policy quota (kms-facts H6).
+        # 32 KB is the key policy quota (sources: key-policy-size).
         raise KmsError("LimitExceededException",
                        f"The key policy is {len(text.encode('utf-8'))} bytes; the limit is "
                        f"{MAX_POLICY_BYTES} bytes.")
@@ -80,7 +80,7 @@ def key_policy_stage(call: dispatch.KmsCall) -> None:
     if call.operation == "GetKeyPolicy":
         return
     if call.operation == "CreateKey" and call.params.get("Policy") is None:
-        return  # moto attaches the default key policy (kms-facts H3)
+        return  # moto attaches the default key policy (sources: default-key-policy)
     doc = check_document(call.params.get("Policy"))
     if not call.params.get("BypassPolicyLockoutSafetyCheck"):
         _lockout_check(call, doc)

@@ -1,9 +1,9 @@
 """Key state: what a Disabled, PendingDeletion or PendingImport key refuses.
 
-AWS (kms-facts G1, G4, G5; API reference, "Key states of AWS KMS keys"):
+AWS (sources: deletion-waiting-period, disable-before-delete, key-states; API reference, "Key states of AWS KMS keys"):
 - cryptographic operations on a Disabled key fail with DisabledException;
 - on a key pending deletion or pending import they fail with KMSInvalidStateException;
-- ScheduleKeyDeletion takes PendingWindowInDays 7..30, default 30 (kms-facts G1/G2),
+- ScheduleKeyDeletion takes PendingWindowInDays 7..30, default 30 (sources: deletion-waiting-period),
   and after the window the key is gone; CancelKeyDeletion leaves the key Disabled.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from .errors import KmsError
 CRYPTOGRAPHIC = frozenset({
     "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
     "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify",
-    "GenerateMac", "VerifyMac", "GetPublicKey", "DeriveSharedSecret"})
+    "GenerateMac", "VerifyMac", "GetPublicKey", "DeriveSharedSecret", "Encapsulate",
+    "Decapsulate"})
 # Management operations a key pending deletion (or import) cannot take.
 _NEEDS_LIVE_KEY = frozenset({"EnableKey", "DisableKey", "EnableKeyRotation", "DisableKeyRotation",
                              "ReplicateKey", "UpdatePrimaryRegion", "ScheduleKeyDeletion"})
@@ -30,7 +31,7 @@ _WORDS = {"PendingDeletion": "pending deletion", "PendingImport": "pending impor
           "PendingReplicaDeletion": "pending replica deletion", "Unavailable": "unavailable",
           "Creating": "creating", "Updating": "updating"}
 
-MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 7, 30, 30  # kms-facts G1
+MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 7, 30, 30  # sources: deletion-waiting-period
 
 
 def invalid_state(key) -> KmsError:
@@ -95,7 +96,7 @@ def cancel_key_deletion(call: dispatch.KmsCall) -> dict:
 
 @keys.on_access
 def delete_when_due(key) -> None:
-    """After the waiting period the key, its material and its aliases are deleted (kms-facts G1)."""
+    """After the waiting period the key, its material and its aliases are deleted (sources: deletion-waiting-period)."""
     if key.key_state != "PendingDeletion" or key.deletion_date is None:
         return
     if clock.current().now() >= _naive(key.deletion_date):

@@ -1,6 +1,6 @@
 """Key usage: which keys and algorithms each operation accepts, in one table.
 
-AWS (kms-facts C1-C4, C6, C9, C12; botocore KMS model, CreateKey.KeyUsage/KeySpec):
+AWS (sources: key-specs, symmetric-default, key-usage, rsa-algorithms, signing-algorithms, hmac-keys, services-use-symmetric-keys; botocore KMS model, CreateKey.KeyUsage/KeySpec):
 a key has exactly one KeyUsage, fixed at creation, and only some KeySpec/KeyUsage
 pairs exist. Using a key for an operation its usage or spec does not allow, or with
 an algorithm its spec does not support, fails with InvalidKeyUsageException.
@@ -16,8 +16,9 @@ RSA = ("RSA_2048", "RSA_3072", "RSA_4096")
 HMAC = ("HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512")
 NIST_ECC = ("ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521")
 ML_DSA = ("ML_DSA_44", "ML_DSA_65", "ML_DSA_87")
+ML_KEM = ("ML_KEM_512", "ML_KEM_768", "ML_KEM_1024")
 
-# kms-facts C3: the usages each key spec allows.
+# (sources: key-usage) the usages each key spec allows.
 USAGES_BY_SPEC: dict[str, tuple[str, ...]] = {
     "SYMMETRIC_DEFAULT": ("ENCRYPT_DECRYPT",),
     **{spec: ("GENERATE_VERIFY_MAC",) for spec in HMAC},
@@ -26,10 +27,12 @@ USAGES_BY_SPEC: dict[str, tuple[str, ...]] = {
     "ECC_SECG_P256K1": ("SIGN_VERIFY",),
     "ECC_NIST_EDWARDS25519": ("SIGN_VERIFY",),
     **{spec: ("SIGN_VERIFY",) for spec in ML_DSA},
+    # botocore KMS model, CreateKey.KeyUsage: ML-KEM key pairs use ENCAPSULATE_DECAPSULATE
+    **{spec: ("ENCAPSULATE_DECAPSULATE",) for spec in ML_KEM},
     "SM2": ("ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"),
 }
 
-# kms-facts C2/C4/C9: encryption and MAC algorithms by key spec.
+# (sources: symmetric-default, rsa-algorithms, hmac-keys) encryption and MAC algorithms by key spec.
 ENCRYPTION_ALGORITHMS = {"SYMMETRIC_DEFAULT": ("SYMMETRIC_DEFAULT",),
                          **{spec: ("RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256") for spec in RSA},
                          "SM2": ("SM2PKE",)}
@@ -46,7 +49,7 @@ class Use:
 
 _ENCRYPTION = Use("ENCRYPT_DECRYPT", ("SYMMETRIC_DEFAULT", *RSA, "SM2"), "EncryptionAlgorithm",
                   "SYMMETRIC_DEFAULT")
-_DATA_KEY = Use("ENCRYPT_DECRYPT", ("SYMMETRIC_DEFAULT",))  # kms-facts C15: symmetric only
+_DATA_KEY = Use("ENCRYPT_DECRYPT", ("SYMMETRIC_DEFAULT",))  # (sources: data-key-pairs) symmetric only
 _MAC = Use("GENERATE_VERIFY_MAC", HMAC, "MacAlgorithm")
 
 #: The one table: operation -> what it needs from the key.
@@ -62,6 +65,8 @@ OPERATIONS: dict[str, Use] = {
     "GenerateMac": _MAC,
     "VerifyMac": _MAC,
     "DeriveSharedSecret": Use("KEY_AGREEMENT"),
+    "Encapsulate": Use("ENCAPSULATE_DECAPSULATE", ML_KEM),
+    "Decapsulate": Use("ENCAPSULATE_DECAPSULATE", ML_KEM),
 }
 
 
@@ -104,7 +109,7 @@ def check_usage(call: dispatch.KmsCall) -> None:
 
 
 def check_create(params: dict) -> None:
-    """kms-facts C3: only some KeySpec/KeyUsage pairs exist."""
+    """(sources: key-usage) only some KeySpec/KeyUsage pairs exist."""
     spec = params.get("KeySpec") or params.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
     if not params.get("KeyUsage") and spec != "SYMMETRIC_DEFAULT":
         # "This parameter is optional when you are creating a symmetric encryption KMS key;

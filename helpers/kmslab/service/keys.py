@@ -2,14 +2,14 @@
 
 AWS accepts a key id, key ARN, alias name or alias ARN for the operations whose
 KeyId documentation says so, and only a key id or key ARN for the others
-(botocore's KMS model, `KeyId` doc of each operation; kms-facts B9). A key ARN
+(botocore's KMS model, `KeyId` doc of each operation; sources: key-identifiers). A key ARN
 or alias ARN may name another account or Region: the request then runs in that
-owner's backend (cross-account use, kms-facts B9/H8).
+owner's backend (cross-account use, sources: key-identifiers, cross-account-access).
 
 After this stage:
   call.key_arn, call.key_owner = (account, region), call.notes["key"] = moto Key,
   and the parameter holds the bare key id (moto indexes keys by id).
-Decrypt/ReEncrypt find their key from the ciphertext (kms-facts C16); a KeyId
+Decrypt/ReEncrypt find their key from the ciphertext (sources: decrypt-key-and-algorithm); a KeyId
 that names another key fails with IncorrectKeyException.
 
 Other modules hook in with:
@@ -96,7 +96,7 @@ def find(ref: str, account_id: str, region: str, aliases_ok: bool = True) -> Any
             raise KmsError("NotFoundException", f"Invalid arn {ref}")
         owner_region, owner_account, resource = parts[3], parts[4], parts[5]
         if owner_region != region:
-            # Keys are Regional (kms-facts B1): a Region's endpoint knows only its own keys.
+            # Keys are Regional (sources: keys-are-regional): a Region's endpoint knows only its own keys.
             # AWS answers "Invalid arn <region>" (seen in kubernetes-retired/kube-aws#1041
             # and nakedible/openssl-engine-kms#1).
             raise KmsError("NotFoundException", f"Invalid arn {owner_region}")
@@ -138,7 +138,7 @@ def _from_ciphertext(call: dispatch.KmsCall, named_param: str) -> Any:
     named = find(ref, call.account_id, call.region) if ref else None
     head = symmetric.peek(call.blob("CiphertextBlob"))
     if head is None:
-        if named is None:  # only symmetric ciphertext names its key (kms-facts C16)
+        if named is None:  # only symmetric ciphertext names its key (sources: decrypt-key-and-algorithm)
             raise symmetric.invalid_ciphertext()
         return named
     key = symmetric.key_for_blob(head, call.region)
@@ -201,7 +201,7 @@ def sweep(account_id: str, region: str) -> None:
 def create_key(call: dispatch.KmsCall) -> dict:
     result = dispatch.moto_operation(call)
     key = backend(call.account_id, call.region).keys[result["KeyMetadata"]["KeyId"]]
-    key.key_usage = key.key_usage or "ENCRYPT_DECRYPT"  # the documented default (kms-facts C3)
+    key.key_usage = key.key_usage or "ENCRYPT_DECRYPT"  # the documented default (sources: key-usage)
     for fn in _create_hooks:
         fn(key, call)
     _set_key(call, key)

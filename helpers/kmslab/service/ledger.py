@@ -138,21 +138,11 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-_API = "https://docs.aws.amazon.com/kms/latest/APIReference/"
-_GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide/"
-
-
-def _facts(text: str) -> str:
-    """Fact ids as they are; AWS page names (API_CreateKey, key-state ...) as links."""
-    cells = []
-    for item in (part.strip() for part in text.split(",")):
-        if item.startswith("API_") or item == "CommonErrors":
-            cells.append(f"[{item}]({_API}{item}.html)")
-        elif item[:1].islower():
-            cells.append(f"[{item}]({_GUIDE}{item}.html)")
-        else:
-            cells.append(item)
-    return _cell(", ".join(cells))
+def _sources(ids: str) -> str:
+    """'a, b' -> links to the entries of docs/sources.md (this page sits beside it). An item that is
+    already a Markdown link (an AWS page that no entry of the sources page covers) stays as it is."""
+    items = (part.strip() for part in ids.split(","))
+    return ", ".join(i if i.startswith("[") else f"[{i}](sources.md#{i})" for i in items if i)
 
 
 def render() -> str:
@@ -163,11 +153,11 @@ def render() -> str:
         "     helpers/kmslab/service/ledger_rules.py. Do not edit by hand. -->",
         "",
         "The lessons run against moto 5.2, a mock of AWS, extended by the sandbox (`kmslab.service`).",
-        "Each row is one AWS rule: what moto does on its own, what AWS does, and the fact it comes",
-        "from (short ids refer to the project's KMS fact table; links go to the AWS documentation).",
-        "`tests/test_fidelity_ledger.py` checks every row on each run: moto alone must still differ,",
-        "and the sandbox must behave as AWS does, in-process and through `python -m kmslab serve`",
-        "with a plain boto3 client and with the AWS CLI (`tests/test_fidelity_ledger_endpoint.py`).",
+        "Each row is one AWS rule: what moto does on its own, what AWS does, and the entries of",
+        "[the sources page](sources.md) it rests on. `tests/test_fidelity_ledger.py` checks every",
+        "row on each run: moto alone must still differ, and the sandbox must behave as AWS does,",
+        "in-process and through `python -m kmslab serve` with a plain boto3 client and with the AWS",
+        "CLI (`tests/test_fidelity_ledger_endpoint.py`).",
         "",
     ]
     section = None
@@ -175,25 +165,25 @@ def render() -> str:
         if rule["section"] != section:
             section = rule["section"]
             lines += [f"## {section}", "",
-                      "| Rule | moto 5.2 alone | AWS (and the sandbox) | Facts | Status |",
+                      "| Rule | moto 5.2 alone | AWS (and the sandbox) | Sources | Status |",
                       "|---|---|---|---|---|"]
         status = rule["status"]
         if not applies(rule, "cli"):
             status += " (the AWS CLI cannot send this request)"
         lines.append(f"| {_cell(rule['title'])} | {_cell(rule['moto'])} | {_cell(rule['aws'])} | "
-                     f"{_facts(rule['facts'])} | {status} |")
+                     f"{_sources(rule['facts'])} | {status} |")
         if section != (RULES[RULES.index(rule) + 1]["section"] if rule is not RULES[-1] else None):
             lines.append("")
     lines += ["## Already right in moto", "",
               "moto 5.2 alone already behaves as AWS here; the ledger still checks it.", "",
-              "| Rule | AWS | Facts |", "|---|---|---|"]
+              "| Rule | AWS | Sources |", "|---|---|---|"]
     for item in MOTO_MATCHES:
-        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_facts(item['facts'])} |")
+        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_sources(item['facts'])} |")
     lines += ["", "## Not modelled", "",
               "The sandbox does not reproduce these. Lessons that mention them say so.", "",
-              "| Topic | What AWS does | Facts |", "|---|---|---|"]
+              "| Topic | What AWS does | Sources |", "|---|---|---|"]
     for item in NOT_MODELLED:
-        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_cell(item['facts'])} |")
+        lines.append(f"| {_cell(item['title'])} | {_cell(item['aws'])} | {_sources(item['facts'])} |")
     return "\n".join(lines) + "\n"
 
 

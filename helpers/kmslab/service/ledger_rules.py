@@ -1,5 +1,5 @@
 """The fidelity ledger's data: each AWS rule of issue 3, what moto 5.2 alone does,
-what AWS does (with the kms-facts reference), and a probe that observes it.
+what AWS does (with the sources reference), and a probe that observes it.
 
 A probe takes `client(service, region=None)` (a boto3 client factory) and
 returns a short string: what it saw. `expected` is what AWS documents. Probes
@@ -526,6 +526,7 @@ def _tampered(c, target: str | None = None, body: bytes | None = None):
 
     def tamper(request, **_):
         if target is not None:
+            del request.headers["X-Amz-Target"]  # headers add on assignment; replace it
             request.headers["X-Amz-Target"] = target
         if body is not None:
             request.data = body
@@ -712,6 +713,91 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def _user_with_key(c, prefix: str, policy: dict | None = None) -> tuple[str, dict]:
+    iam, user = c("iam"), _name(prefix)
+    arn = iam.create_user(UserName=user)["User"]["Arn"]
+    if policy is not None:
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps(policy))
+    return arn, iam.create_access_key(UserName=user)["AccessKey"]
+
+
+def _as(c, service: str, creds: dict, secret: str | None = None):
+    return c(service, access_key=creds["AccessKeyId"], secret_key=secret or creds["SecretAccessKey"])
+
+
+def p_grant_retire_by_token(c):
+    k = _arn(c)
+    _, creds = _user_with_key(c, "kmslab-ledger-bystander")
+    token = c("kms").create_grant(KeyId=k, GranteePrincipal=f"arn:aws:iam::{k.split(':')[4]}:root",
+                                  Operations=["Decrypt"])["GrantToken"]
+    return outcome(lambda: _as(c, "kms", creds).retire_grant(GrantToken=token))
+
+
+def p_grant_creates_more(c):
+    k = _arn(c)
+    arn, creds = _user_with_key(c, "kmslab-ledger-delegate")
+    token = c("kms").create_grant(KeyId=k, GranteePrincipal=arn, Operations=["CreateGrant"])["GrantToken"]
+    return outcome(lambda: _as(c, "kms", creds).create_grant(
+        KeyId=k, GranteePrincipal=arn, Operations=["Encrypt", "Decrypt"], GrantTokens=[token]))
+
+
+def p_grant_star(c):
+    return outcome(lambda: c("kms").create_grant(KeyId=_arn(c), GranteePrincipal="*", Operations=["Decrypt"]))
+
+
+def p_grant_id_shape(c):
+    import re
+
+    grant_id = c("kms").create_grant(KeyId=_arn(c), GranteePrincipal="arn:aws:iam::123456789012:root",
+                                     Operations=["Decrypt"])["GrantId"]
+    return f"{len(grant_id)},{'hex' if re.fullmatch('[0-9a-f]+', grant_id) else 'other'}"
+
+
+def p_wrong_secret(c):
+    _, creds = _user_with_key(c, "kmslab-ledger-signer")
+    return outcome(lambda: _as(c, "kms", creds, secret="guessed").list_keys())
+
+
+def p_iam_self_escalation(c):
+    arn, creds = _user_with_key(c, "kmslab-ledger-nobody")
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    return outcome(lambda: _as(c, "iam", creds).put_user_policy(
+        UserName=arn.rsplit("/", 1)[1], PolicyName="all", PolicyDocument=json.dumps(everything)))
+
+
+def p_assume_role_trust(c):
+    arn, creds = _user_with_key(c, "kmslab-ledger-visitor")
+    account, role = arn.split(":")[4], _name("kmslab-ledger-role")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}
+    c("iam").create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    return outcome(lambda: _as(c, "sts", creds).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="ledger"))
+
+
+def p_lookup_events_permission(c):
+    _, creds = _user_with_key(c, "kmslab-ledger-reader")
+    return outcome(lambda: _as(c, "cloudtrail", creds).lookup_events())
+
+
+def p_moto_account_header(c):
+    kms = c("kms", access_key="kmslab-ledger-header", secret_key="any")   # a client of its own
+
+    def add(request, **_):
+        request.headers["x-moto-account-id"] = "999988887777"
+
+    kms.meta.events.register_first("before-sign.kms.*", add)
+    return outcome(lambda: kms.create_key())
+
+
+def p_read_only_encrypt(c):
+    k = _key(c)
+    c("kms").encrypt(KeyId=k, Plaintext=b"x")
+    events = c("cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "Encrypt"}])["Events"]
+    return events[0]["ReadOnly"] if events else "no event"
+
+
 # -- the data -------------------------------------------------------------------------------
 
 def R(id, section, title, moto, aws, facts, probe, expected, not_with=None):
@@ -721,6 +807,18 @@ def R(id, section, title, moto, aws, facts, probe, expected, not_with=None):
         rule["not_with"] = not_with  # {client: why that client cannot send this request}
     return rule
 
+
+def _api(page: str) -> str:
+    """A link to a page of the AWS KMS API reference, for rules no entry of docs/sources.md covers."""
+    return f"[{page}](https://docs.aws.amazon.com/kms/latest/APIReference/{page}.html)"
+
+
+def _guide(page: str) -> str:
+    """A link to a page of the AWS KMS developer guide."""
+    return f"[{page}](https://docs.aws.amazon.com/kms/latest/developerguide/{page}.html)"
+
+
+_API_ERRORS = _api("CommonErrors")
 
 #: The AWS CLI builds every request from the same model as the SDKs; it cannot send these.
 _CLI_CANNOT = {"cli": "the AWS CLI cannot send a request with another operation name or body"}
@@ -732,276 +830,637 @@ _OVER_HTTP = {client: "the local endpoint is plain HTTP, where aws:SecureTranspo
 
 RULES: list[dict[str, Any]] = [
     R("disabled-key", "Key state", "A Disabled key cannot be used",
-      "encrypts as if enabled", "DisabledException", "G4", p_disabled_encrypt, "error:DisabledException"),
+      "encrypts as if enabled", "DisabledException", "disable-before-delete", p_disabled_encrypt, "error:DisabledException"),
     R("pending-deletion", "Key state", "A key pending deletion cannot be used",
-      "encrypts", "KMSInvalidStateException", "G1, G5", p_pending_deletion_encrypt,
+      "encrypts", "KMSInvalidStateException", "deletion-waiting-period, key-states", p_pending_deletion_encrypt,
       "error:KMSInvalidStateException"),
     R("pending-import", "Key state", "A key pending import cannot be used",
-      "encrypts with material it never received", "KMSInvalidStateException", "G5",
+      "encrypts with material it never received", "KMSInvalidStateException", "key-states",
       p_pending_import_encrypt, "error:KMSInvalidStateException"),
     R("deletion-window", "Key state", "ScheduleKeyDeletion takes 7-30 days",
-      "accepts 3 days", "rejects a window under 7 days", "G1, G2", p_deletion_window, "rejected"),
+      "accepts 3 days", "rejects a window under 7 days", "deletion-waiting-period", p_deletion_window, "rejected"),
     R("key-arn", "Key state", "Operations accept a key ARN",
-      "DisableKey/ScheduleKeyDeletion with an ARN crash (KeyError)", "accepted", "B9",
+      "DisableKey/ScheduleKeyDeletion with an ARN crash (KeyError)", "accepted", "key-identifiers",
       p_arn_everywhere, "ok"),
     R("key-arn-region", "Key state", "A key ARN from another Region is not found",
       "NotFoundException: Key '<arn>' does not exist", "NotFoundException: Invalid arn <key's Region>",
-      "B9, B2", p_other_region_arn, "NotFoundException: Invalid arn us-east-1"),
+      "key-identifiers, multi-region-keys", p_other_region_arn, "NotFoundException: Invalid arn us-east-1"),
     R("incorrect-key", "Errors and key usage", "Decrypt with the wrong KeyId",
-      "AccessDeniedException", "IncorrectKeyException", "C16", p_incorrect_key, "error:IncorrectKeyException"),
+      "AccessDeniedException", "IncorrectKeyException", "decrypt-key-and-algorithm", p_incorrect_key, "error:IncorrectKeyException"),
     R("rsa-alg-symmetric", "Errors and key usage", "RSA algorithm on a symmetric key",
-      "ignores the algorithm", "InvalidKeyUsageException", "C3, C4", p_rsa_alg_on_symmetric,
+      "ignores the algorithm", "InvalidKeyUsageException", "key-usage, rsa-algorithms", p_rsa_alg_on_symmetric,
       "error:InvalidKeyUsageException"),
     R("encrypt-sign-key", "Errors and key usage", "Encrypt with a SIGN_VERIFY key",
-      "encrypts", "InvalidKeyUsageException", "C3", p_encrypt_on_sign_key, "error:InvalidKeyUsageException"),
+      "encrypts", "InvalidKeyUsageException", "key-usage", p_encrypt_on_sign_key, "error:InvalidKeyUsageException"),
     R("gdk-asymmetric", "Errors and key usage", "GenerateDataKey on an asymmetric key",
-      "returns a data key", "InvalidKeyUsageException", "C12, C13", p_gdk_on_asymmetric,
+      "returns a data key", "InvalidKeyUsageException", "services-use-symmetric-keys, data-key-sizes", p_gdk_on_asymmetric,
       "error:InvalidKeyUsageException"),
     R("mac-mismatch", "Errors and key usage", "MAC algorithm that does not match the HMAC key",
-      "accepted", "InvalidKeyUsageException", "C9", p_mac_mismatch, "error:InvalidKeyUsageException"),
+      "accepted", "InvalidKeyUsageException", "hmac-keys", p_mac_mismatch, "error:InvalidKeyUsageException"),
     R("invalid-signature", "Errors and key usage", "Verify with a bad signature",
-      "returns SignatureValid False", "KMSInvalidSignatureException", "C6", p_invalid_signature,
+      "returns SignatureValid False", "KMSInvalidSignatureException", "signing-algorithms", p_invalid_signature,
       "error:KMSInvalidSignatureException"),
     R("generate-random-length", "Errors and key usage", "GenerateRandom without NumberOfBytes",
-      "crashes (TypeError)", "ValidationException", "C13", p_generate_random_no_length,
+      "crashes (TypeError)", "ValidationException", "data-key-sizes", p_generate_random_no_length,
       "error:ValidationException"),
     R("rsa-size", "Real asymmetric cryptography", "RSA_2048 ciphertext is 256 bytes",
-      "an AES blob (65 bytes for 1 byte of plaintext)", "256 bytes of RSAES-OAEP", "C4", p_rsa_ciphertext_size, "256"),
+      "an AES blob (65 bytes for 1 byte of plaintext)", "256 bytes of RSAES-OAEP", "rsa-algorithms", p_rsa_ciphertext_size, "256"),
     R("rsa-limit", "Real asymmetric cryptography", "RSA plaintext limit (190 bytes, RSA_2048 OAEP SHA-256)",
-      "accepts 191 bytes", "rejected", "C5", p_rsa_plaintext_limit, "rejected"),
+      "accepts 191 bytes", "rejected", "encrypt-plaintext-limits", p_rsa_plaintext_limit, "rejected"),
     R("rsa-algorithm-required", "Real asymmetric cryptography", "RSA Encrypt requires EncryptionAlgorithm",
-      "accepted without", "rejected", "C4", p_rsa_requires_algorithm, "rejected"),
+      "accepted without", "rejected", "rsa-algorithms", p_rsa_requires_algorithm, "rejected"),
     R("external-ciphertext", "Real asymmetric cryptography",
       "Decrypt accepts ciphertext made outside AWS with the public key",
-      "rejects it", "decrypts", "C11", p_external_ciphertext, "ok"),
+      "rejects it", "decrypts", "public-key-download", p_external_ciphertext, "ok"),
     R("public-key-spec", "Real asymmetric cryptography", "GetPublicKey returns KeySpec",
-      "omits KeySpec", "RSA_2048", "C1", p_public_key_keyspec, "RSA_2048"),
+      "omits KeySpec", "RSA_2048", "key-specs", p_public_key_keyspec, "RSA_2048"),
     R("sign-digest", "Real asymmetric cryptography", "Sign with MessageType=DIGEST signs the digest",
-      "hashes the digest again", "verifies offline as a prehashed digest", "C14", p_sign_digest, "valid"),
+      "hashes the digest again", "verifies offline as a prehashed digest", "sign-message-limit", p_sign_digest, "valid"),
     R("pss-salt", "Real asymmetric cryptography", "RSA-PSS salt is the digest length",
-      "maximum salt length", "verifies with salt_length=DIGEST_LENGTH", "C4", p_pss_salt, "valid"),
+      "maximum salt length", "verifies with salt_length=DIGEST_LENGTH", "rsa-algorithms", p_pss_salt, "valid"),
     R("data-key-pair", "Real asymmetric cryptography",
       "GenerateDataKeyPair's private key is encrypted under the named key",
-      "not implemented", "Decrypt of PrivateKeyCiphertextBlob gives PrivateKeyPlaintext", "C15",
+      "not implemented", "Decrypt of PrivateKeyCiphertextBlob gives PrivateKeyPlaintext", "data-key-pairs",
       p_data_key_pair, "encrypted-under-key"),
     R("rotation-period", "Rotation", "RotationPeriodInDays stored and reported with the next date",
-      "period not stored, no next date", "90,next", "F1", p_rotation_period, "90,next"),
+      "period not stored, no next date", "90,next", "automatic-rotation", p_rotation_period, "90,next"),
     R("rotate-on-demand", "Rotation", "RotateKeyOnDemand creates new key material; old ciphertext decrypts",
-      "rotation changes nothing", "distinct material, ListKeyRotations lists it", "F2, F3, F4",
+      "rotation changes nothing", "distinct material, ListKeyRotations lists it", "on-demand-rotation, rotation-history, rotation-keeps-old-material",
       p_rotate_new_material, "distinct-material,rotations=1"),
     R("rotation-limit", "Rotation", "At most 25 on-demand rotations per key",
-      "no limit", "the 26th is refused (LimitExceededException)", "F2, J7", p_rotation_limit,
+      "no limit", "the 26th is refused (LimitExceededException)", "on-demand-rotation, resource-quotas", p_rotation_limit,
       "refused-at-26:error:LimitExceededException"),
     R("rotation-asymmetric", "Rotation", "Automatic rotation is refused for asymmetric keys",
-      "accepted", "UnsupportedOperationException", "F5", p_rotation_asymmetric,
+      "accepted", "UnsupportedOperationException", "keys-that-cannot-rotate", p_rotation_asymmetric,
       "error:UnsupportedOperationException"),
     R("managed-key-manager", "AWS managed keys", "aws/s3, aws/ebs, aws/ssm describe as KeyManager AWS",
-      "KeyManager CUSTOMER", "AWS", "D2", p_managed_key_manager, "AWS,AWS,AWS"),
+      "KeyManager CUSTOMER", "AWS", "aws-managed-keys", p_managed_key_manager, "AWS,AWS,AWS"),
     R("managed-key-immutable", "AWS managed keys", "AWS managed keys cannot be disabled, deleted or rotated on demand",
       "all accepted", "refused (the AWS managed key policy allows the account only Describe/Get/List)",
-      "D2, D3, G4", p_managed_key_immutable, "refused,refused,refused"),
+      "aws-managed-keys, aws-managed-key-policy, disable-before-delete", p_managed_key_immutable, "refused,refused,refused"),
     R("managed-key-yearly", "AWS managed keys", "AWS managed keys rotate every year",
-      "rotation off", "True,365", "F8", p_managed_key_rotates_yearly, "True,365"),
+      "rotation off", "True,365", "aws-managed-key-rotation", p_managed_key_rotates_yearly, "True,365"),
     R("external-pending-import", "Imported key material", "Origin EXTERNAL keys start PendingImport",
-      "Enabled", "PendingImport", "G5, F6", p_external_pending_import, "PendingImport"),
+      "Enabled", "PendingImport", "key-states, imported-key-material", p_external_pending_import, "PendingImport"),
     R("import-roundtrip", "Imported key material", "ImportKeyMaterial accepts material wrapped locally",
-      "not implemented", "Enabled,ok", "F6", p_import_roundtrip, "Enabled,ok"),
+      "not implemented", "Enabled,ok", "imported-key-material", p_import_roundtrip, "Enabled,ok"),
     R("reimport-different", "Imported key material", "Re-importing different material is refused",
-      "not implemented", "IncorrectKeyMaterialException", "F6", p_reimport_different,
+      "not implemented", "IncorrectKeyMaterialException", "imported-key-material", p_reimport_different,
       "error:IncorrectKeyMaterialException"),
     R("delete-imported", "Imported key material", "DeleteImportedKeyMaterial returns the key to PendingImport",
-      "not implemented", "PendingImport", "F6", p_delete_imported, "PendingImport"),
+      "not implemented", "PendingImport", "imported-key-material", p_delete_imported, "PendingImport"),
     R("mrk-decrypt", "Multi-Region keys", "A replica decrypts its primary's ciphertext",
-      "AccessDeniedException", "decrypts", "B2", p_mrk_decrypt, "ok"),
+      "AccessDeniedException", "decrypts", "multi-region-keys", p_mrk_decrypt, "ok"),
     R("mrk-describe", "Multi-Region keys", "Describing a replica leaves the primary's metadata alone",
-      "the primary's metadata becomes the replica's (shared dict)", "us-east-1,PRIMARY", "B2",
+      "the primary's metadata becomes the replica's (shared dict)", "us-east-1,PRIMARY", "multi-region-keys",
       p_mrk_describe_replica, "us-east-1,PRIMARY"),
     R("unknown-operation", "The front door", "Operation names are exact (TrentService.encrypt)",
-      "runs moto's Encrypt, past every sandbox rule", "UnknownOperationException", "CommonErrors", p_unknown_operation,
+      "runs moto's Encrypt, past every sandbox rule", "UnknownOperationException", _API_ERRORS, p_unknown_operation,
       "error:UnknownOperationException", _CLI_CANNOT),
     R("serialization", "The front door",
       "A body that is not a JSON object, not JSON, or not UTF-8 is refused",
-      "accepted ([] and broken JSON); bad UTF-8 crashes (HTTP 500)", "SerializationException for each", "CommonErrors", p_serialization,
+      "accepted ([] and broken JSON); bad UTF-8 crashes (HTTP 500)", "SerializationException for each", _API_ERRORS, p_serialization,
       "error:SerializationException,error:SerializationException,error:SerializationException",
       _CLI_CANNOT),
     R("wrong-type", "The front door", "A member of the wrong JSON type (a number for KeyId)",
-      "crashes (AttributeError; HTTP 500)", "SerializationException", "CommonErrors", p_wrong_type, "error:SerializationException"),
+      "crashes (AttributeError; HTTP 500)", "SerializationException", _API_ERRORS, p_wrong_type, "error:SerializationException"),
     R("validation-range", "The front door", "Parameters are checked against the model (GenerateRandom NumberOfBytes=0)",
-      "accepted (0 bytes)", "ValidationException in AWS's format", "API_GenerateRandom", p_number_of_bytes_zero,
+      "accepted (0 bytes)", "ValidationException in AWS's format", _api("API_GenerateRandom"), p_number_of_bytes_zero,
       "ValidationException: " + _V + "Value '0' at 'numberOfBytes' failed to satisfy constraint: "
       "Member must have value greater than or equal to 1"),
     R("validation-several", "The front door", "Several invalid parameters are reported together",
-      "NotFoundException: Invalid keyId", "the count, and each error joined with '; '", "CommonErrors", p_several_errors,
+      "NotFoundException: Invalid keyId", "the count, and each error joined with '; '", _API_ERRORS, p_several_errors,
       "ValidationException: 2 validation errors detected: Value '' at 'keyId' failed to satisfy "
       "constraint: Member must have length greater than or equal to 1; Value at 'plaintext' failed "
       "to satisfy constraint: Member must have length greater than or equal to 1"),
     R("validation-enum", "The front door", "An unknown enum value (MacAlgorithm=INVALID)",
-      "ValidationException: MacAlgorithm must be one of ...", "ValidationException naming the enum value set", "API_GenerateMac", p_mac_enum,
+      "ValidationException: MacAlgorithm must be one of ...", "ValidationException naming the enum value set", _api("API_GenerateMac"), p_mac_enum,
       "ValidationException: " + _V + "Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: "
       "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]"),
     R("context-limit", "The front door", "An encryption context is at most 8,192 characters",
-      "accepted", "ValidationException", "encrypt_context", p_context_limit, "error:ValidationException"),
+      "accepted", "ValidationException", "encryption-context", p_context_limit, "error:ValidationException"),
     R("alias-length", "The front door", "An alias name is at most 256 characters",
-      "accepted", "ValidationException", "API_CreateAlias", p_alias_length,
+      "accepted", "ValidationException", _api("API_CreateAlias"), p_alias_length,
       "ValidationException: " + _V + "Value 'alias/" + "a" * 300 + "' at 'aliasName' failed to "
       "satisfy constraint: Member must have length less than or equal to 256"),
     R("dry-run-encrypt", "The front door", "Encrypt with DryRun returns no ciphertext",
-      "returns ciphertext", "DryRunOperationException", "programming-dryrun", p_dry_run_encrypt,
+      "returns ciphertext", "DryRunOperationException", _guide("programming-dryrun"), p_dry_run_encrypt,
       "error:DryRunOperationException"),
     R("dry-run-grant", "The front door", "CreateGrant with DryRun creates no grant",
-      "creates the grant", "DryRunOperationException, and no grant", "programming-dryrun", p_dry_run_grant,
+      "creates the grant", "DryRunOperationException, and no grant", _guide("programming-dryrun"), p_dry_run_grant,
       "error:DryRunOperationException,grants=0"),
     R("multi-region-false", "Response shapes", "KeyMetadata always has MultiRegion",
-      "absent", "False for a single-Region key", "API_KeyMetadata", p_multi_region_false, "False"),
+      "absent", "False for a single-Region key", _api("API_KeyMetadata"), p_multi_region_false, "False"),
     R("hmac-shape", "Response shapes", "HMAC keys list MacAlgorithms and no signing or encryption algorithms",
-      "RSA EncryptionAlgorithms, an empty SigningAlgorithms, no MacAlgorithms", "MacAlgorithms only", "API_DescribeKey", p_hmac_shape,
+      "RSA EncryptionAlgorithms, an empty SigningAlgorithms, no MacAlgorithms", "MacAlgorithms only", _api("API_DescribeKey"), p_hmac_shape,
       "MacAlgorithms=['HMAC_SHA_256'],SigningAlgorithms=absent,EncryptionAlgorithms=absent"),
     R("key-agreement-shape", "Response shapes", "ECC KEY_AGREEMENT keys list KeyAgreementAlgorithms",
-      "ECDSA SigningAlgorithms and RSA EncryptionAlgorithms", "KeyAgreementAlgorithms [ECDH] only", "API_KeyMetadata", p_key_agreement_shape,
+      "ECDSA SigningAlgorithms and RSA EncryptionAlgorithms", "KeyAgreementAlgorithms [ECDH] only", _api("API_KeyMetadata"), p_key_agreement_shape,
       "KeyAgreementAlgorithms=['ECDH'],SigningAlgorithms=absent,EncryptionAlgorithms=absent"),
     R("current-key-material", "Response shapes", "CurrentKeyMaterialId only on symmetric encryption keys",
-      "absent on every key", "on symmetric keys, not on RSA keys", "API_KeyMetadata", p_current_key_material,
+      "absent on every key", "on symmetric keys, not on RSA keys", _api("API_KeyMetadata"), p_current_key_material,
       "symmetric=True,rsa=False"),
     R("tag-reserved", "Rules AWS enforces", "Tag keys beginning with aws: (any case) are reserved",
-      "accepted", "TagException", "tagging-keys", p_tag_reserved,
+      "accepted", "TagException", _guide("tagging-keys"), p_tag_reserved,
       "TagException: Tags beginning with aws: are reserved"),
     R("tag-duplicate", "Rules AWS enforces", "Tag keys may not repeat",
-      "accepted", "TagException", "tagging-keys", p_tag_duplicate, "TagException: Duplicate tag keys"),
+      "accepted", "TagException", _guide("tagging-keys"), p_tag_duplicate, "TagException: Duplicate tag keys"),
     R("tag-limit", "Rules AWS enforces", "At most 50 tags on a key",
-      "accepted", "TagException", "tagging-keys", p_tag_limit, "TagException: Too many tags"),
+      "accepted", "TagException", _guide("tagging-keys"), p_tag_limit, "TagException: Too many tags"),
     R("tag-key-length", "Rules AWS enforces", "A tag key is 1-128 characters",
-      "accepted", "ValidationException at 'tags.1.member.tagKey'", "API_Tag", p_tag_key_length,
+      "accepted", "ValidationException at 'tags.1.member.tagKey'", _api("API_Tag"), p_tag_key_length,
       "ValidationException: " + _V + "Value '" + "k" * 129 + "' at 'tags.1.member.tagKey' failed to "
       "satisfy constraint: Member must have length less than or equal to 128"),
     R("alias-prefix", "Rules AWS enforces", "An alias name starts with alias/",
-      "ValidationException: Invalid identifier", "AWS's message, which points to the guide", "kms-alias", p_alias_prefix,
+      "ValidationException: Invalid identifier", "AWS's message, which points to the guide", _guide("kms-alias"), p_alias_prefix,
       "ValidationException: Alias must start with the prefix \"alias/\". Please see "
       "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"),
     R("alias-empty", "Rules AWS enforces", "alias/ alone is not an alias name",
-      "accepted", "InvalidAliasNameException", "API_CreateAlias", p_alias_empty,
+      "accepted", "InvalidAliasNameException", _api("API_CreateAlias"), p_alias_empty,
       "error:InvalidAliasNameException"),
     R("invalid-key-id", "Rules AWS enforces", "A malformed key id is reported as such",
-      "NotFoundException: Invalid keyId fake-key-id (no quotes)", "NotFoundException: Invalid keyId 'fake-key-id'", "API_DescribeKey", p_invalid_key_id,
+      "NotFoundException: Invalid keyId fake-key-id (no quotes)", "NotFoundException: Invalid keyId 'fake-key-id'", _api("API_DescribeKey"), p_invalid_key_id,
       "NotFoundException: Invalid keyId 'fake-key-id'"),
     R("key-usage-required", "Rules AWS enforces", "KeyUsage is required for every key but symmetric encryption keys",
-      "accepted (an HMAC key for ENCRYPT_DECRYPT)", "ValidationException", "API_CreateKey", p_key_usage_required,
+      "accepted (an HMAC key for ENCRYPT_DECRYPT)", "ValidationException", _api("API_CreateKey"), p_key_usage_required,
       "ValidationException: You must specify a KeyUsage value for all KMS keys except for symmetric "
       "encryption keys."),
     R("import-pending", "Rules AWS enforces", "One NEW_KEY_MATERIAL import at a time waits for rotation",
-      "ImportKeyMaterial not implemented", "KMSInvalidStateException for the second", "API_ImportKeyMaterial", p_import_pending,
+      "ImportKeyMaterial not implemented", "KMSInvalidStateException for the second", _api("API_ImportKeyMaterial"), p_import_pending,
       "error:KMSInvalidStateException"),
     R("state-before-spec", "Rules AWS enforces", "The key state is checked before the key spec "
-      "(RotateKeyOnDemand on a disabled RSA key)", "rotates the RSA key", "DisabledException", "API_RotateKeyOnDemand",
+      "(RotateKeyOnDemand on a disabled RSA key)", "rotates the RSA key", "DisabledException", _api("API_RotateKeyOnDemand"),
       p_state_before_spec, "error:DisabledException"),
     R("replica-creating", "Rules AWS enforces", "A new replica is Creating, then Enabled",
-      "Enabled at once, with the primary's description", "Creating, Enabled false, empty Description; Enabled once replicated", "key-state",
+      "Enabled at once, with the primary's description", "Creating, Enabled false, empty Description; Enabled once replicated", "multi-region-keys, key-states",
       p_replica_creating, "Creating,False,'',then Enabled"),
     R("deny-names-its-principal", "Who may do what", "A Deny applies only to the principals it names",
       "a Deny of kms:DescribeKey for another account refuses every caller's DescribeKey",
-      "the caller, whom the Deny does not name, describes the key", "H2, H4", p_deny_names_its_principal,
+      "the caller, whom the Deny does not name, describes the key", "one-key-policy, key-policy-and-iam", p_deny_names_its_principal,
       "ok"),
     R("grant-consistency", "Who may do what",
       "A new grant works at once only with its grant token (grants are eventually consistent)",
       "no authorization: the grantee encrypts with or without the token",
       "AccessDeniedException without the token until the grant propagates (the sandbox: "
-      "GRANT_PROPAGATION_SECONDS of sandbox time), allowed with it", "H10", p_grant_token,
+      "GRANT_PROPAGATION_SECONDS of sandbox time), allowed with it", "grants", p_grant_token,
       "error:AccessDeniedException,ok"),
+    R("grant-retire-authorized", "Who may do what", "RetireGrant is authorized by the grant, not by holding its token",
+      "anyone with the token retires it", "AccessDeniedException for a principal the grant does not name",
+      "[grant-delete](https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html)", p_grant_retire_by_token, "error:AccessDeniedException"),
+    R("grant-derived-create-grant", "Who may do what",
+      "CreateGrant through a grant gives at most the parent grant's operations",
+      "a grantee with only CreateGrant grants itself Encrypt and Decrypt", "AccessDeniedException",
+      "[create-grant-overview](https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html#grant-creategrant)", p_grant_creates_more, "error:AccessDeniedException"),
+    R("grant-principal", "Who may do what", "A grant's grantee must be a real principal",
+      "accepts GranteePrincipal \"*\"", "ValidationException (\"*\" fails the model's pattern)",
+      "[API_CreateGrant](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html)", p_grant_star, "error:ValidationException"),
+    R("grant-id", "Who may do what", "Grant ids are 64 hex characters",
+      "32 hex characters from the seeded generator; tokens the same", "64 hex characters; tokens long and opaque "
+      "(the sandbox: an HMAC with a secret of the process)", "[create-grant-overview](https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html)", p_grant_id_shape,
+      "64,hex"),
+    R("sigv4", "Who may do what", "A request signed with the wrong secret is refused",
+      "only the access key id is read", "InvalidSignatureException", "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)", p_wrong_secret,
+      "error:InvalidSignatureException"),
+    R("iam-authorized", "Who may do what", "IAM calls need IAM permissions",
+      "a user with no permissions gives itself \"*\"", "AccessDenied", "[policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)",
+      p_iam_self_escalation, "error:AccessDenied"),
+    R("assume-role-trust", "Who may do what",
+      "AssumeRole needs the trust policy (and, when it names the account, an IAM policy)",
+      "anyone assumes any role, even one that does not exist", "AccessDenied", "[API_AssumeRole](https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)",
+      p_assume_role_trust, "error:AccessDenied"),
+    R("lookup-events-authorized", "Who may do what", "LookupEvents needs cloudtrail:LookupEvents",
+      "not implemented", "AccessDeniedException", "[CloudTrail identity-based policy examples](https://docs.aws.amazon.com/awscloudtrail/latest/userguide/security_iam_id-based-policy-examples.html)",
+      p_lookup_events_permission, "error:AccessDeniedException"),
+    R("moto-account-header", "Who may do what", "A request cannot pick its account with a header",
+      "x-moto-account-id switches the account", "no such header; the sandbox refuses it (AccessDeniedException) "
+      "unless the sandbox's own tooling sends it", "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)", p_moto_account_header,
+      "error:AccessDeniedException", {"cli": "the AWS CLI cannot add a header to a request"}),
     R("s3-missing-key", "Services that use KMS", "SSE-KMS PUT with a missing key fails",
-      "stores the object", "KMS.NotFoundException", "M3, J5", p_s3_missing_key, "KMS.NotFoundException"),
+      "stores the object", "KMS.NotFoundException", "sse-kms, quotas-count-service-requests", p_s3_missing_key, "KMS.NotFoundException"),
     R("s3-disabled-key", "Services that use KMS", "SSE-KMS GET with a disabled key fails",
-      "returns the plaintext", "KMS.DisabledException", "M3, J5", p_s3_disabled_key_get,
+      "returns the plaintext", "KMS.DisabledException", "sse-kms, quotas-count-service-requests", p_s3_disabled_key_get,
       "KMS.DisabledException"),
     R("s3-aws-managed", "Services that use KMS", "SSE-KMS without a key id uses and reports aws/s3",
-      "reports no key", "aws/s3 ARN", "M3, D2", p_s3_aws_managed_key, "aws/s3 ARN"),
+      "reports no key", "aws/s3 ARN", "sse-kms, aws-managed-keys", p_s3_aws_managed_key, "aws/s3 ARN"),
     R("s3-default-sse-s3", "Services that use KMS", "New buckets apply SSE-S3 by default",
-      "no encryption reported", "AES256", "M1, M2", p_s3_default_sse_s3, "AES256"),
+      "no encryption reported", "AES256", "sse-s3-default, sse-s3", p_s3_default_sse_s3, "AES256"),
     R("sse-c-key-required", "Services that use KMS", "SSE-C GET/HEAD without the customer key fails",
-      "readable without the key", "InvalidRequest (400)", "M6", p_sse_c_without_key, "InvalidRequest,400"),
+      "readable without the key", "InvalidRequest (400)", "sse-c", p_sse_c_without_key, "InvalidRequest,400"),
     R("sse-c-blocked", "Services that use KMS", "SSE-C is blocked by default on new buckets (April 2026)",
-      "accepted", "AccessDenied (403)", "M7", p_sse_c_blocked, "AccessDenied"),
+      "accepted", "AccessDenied (403)", "sse-c-blocked-by-default", p_sse_c_blocked, "AccessDenied"),
     R("s3-bucket-key", "Services that use KMS", "S3 Bucket Keys: one GenerateDataKey for many objects",
-      "no KMS calls, no CloudTrail", "one call per bucket key lifetime", "M4, J6", p_bucket_key_calls,
+      "no KMS calls, no CloudTrail", "one call per bucket key lifetime", "s3-bucket-keys, throttling", p_bucket_key_calls,
       "GenerateDataKey x1"),
     R("s3-policy-conditions", "Services that use KMS",
       "Bucket policy conditions (s3:x-amz-server-side-encryption, aws:SecureTransport) are evaluated",
       "a conditional Deny blocks every PutObject", "an encrypted HTTPS PUT passes, an unencrypted one "
-      "is AccessDenied", "M9, M10", p_s3_policy_conditions, "ok,AccessDenied", _OVER_HTTP),
+      "is AccessDenied", "bucket-policy-require-encryption, bucket-policy-require-tls", p_s3_policy_conditions,
+      "ok,AccessDenied", _OVER_HTTP),
     R("dsse-key-id", "Services that use KMS", "DSSE-KMS reports SSEKMSKeyId (aws/s3 by default)",
-      "no SSEKMSKeyId", "the key ARN on PUT, GET and HEAD", "M5, M3", p_dsse_key_id, "aws/s3 ARN"),
+      "no SSEKMSKeyId", "the key ARN on PUT, GET and HEAD", "dsse-kms, sse-kms", p_dsse_key_id, "aws/s3 ARN"),
     R("ebs-disabled-key", "Services that use KMS", "An encrypted volume under a disabled key fails",
-      "available (no KMS call)", "the volume's State becomes error", "I2, G4", p_ebs_disabled_key,
+      "available (no KMS call)", "the volume's State becomes error", "snapshot-copy-key, disable-before-delete", p_ebs_disabled_key,
       "error"),
     R("ebs-share-aws-managed", "Services that use KMS",
       "A snapshot encrypted under aws/ebs cannot be shared",
-      "shared", "OperationNotPermitted", "I4, D4", p_ebs_share_default_key,
+      "shared", "OperationNotPermitted", "snapshot-sharing, aws-managed-keys-legacy", p_ebs_share_default_key,
       "error:OperationNotPermitted"),
     R("ssm-hidden", "Services that use KMS", "SecureString WithDecryption=False does not reveal the value",
-      "stores and returns kms:<id>:<plaintext>", "ciphertext", "N7", p_ssm_hidden, "ciphertext"),
+      "stores and returns kms:<id>:<plaintext>", "ciphertext", "parameter-store", p_ssm_hidden, "ciphertext"),
     R("ssm-disabled", "Services that use KMS", "A disabled key blocks SecureString decryption",
-      "returns the value", "InvalidKeyId (KMS DisabledException)", "N7, G4", p_ssm_disabled,
+      "returns the value", "InvalidKeyId (KMS DisabledException)", "parameter-store, disable-before-delete", p_ssm_disabled,
       "error:InvalidKeyId"),
     R("ssm-missing-key", "Services that use KMS", "PutParameter with a nonexistent key is refused",
-      "accepted", "InvalidKeyId", "N7", p_ssm_missing_key, "error:InvalidKeyId"),
+      "accepted", "InvalidKeyId", "parameter-store", p_ssm_missing_key, "error:InvalidKeyId"),
     R("secret-disabled-key", "Services that use KMS", "A disabled key blocks GetSecretValue",
       "returns the value (stored in plaintext, no KMS call)",
-      "DecryptionFailure (Secrets Manager decrypts each version's data key with KMS)", "N8, G4",
+      "DecryptionFailure (Secrets Manager decrypts each version's data key with KMS)", "secrets-manager, disable-before-delete",
       p_secret_disabled_key, "error:DecryptionFailure"),
     R("secret-missing-key", "Services that use KMS", "CreateSecret with a nonexistent KmsKeyId is refused",
-      "accepted", "InvalidParameterException", "N8", p_secret_missing_key,
+      "accepted", "InvalidParameterException", "secrets-manager", p_secret_missing_key,
       "error:InvalidParameterException"),
     R("cloudtrail-records", "Audit trail",
       "CloudTrail records each KMS request (caller, key, encryption context)",
-      "LookupEvents not implemented", "a record per request", "B5, N1", p_cloudtrail,
+      "LookupEvents not implemented", "a record per request", "cloudtrail-logging, encryption-context", p_cloudtrail,
       "Encrypt,Root,{'ledger': 'yes'}"),
     R("cloudtrail-errors", "Audit trail", "Failed KMS requests are recorded with errorCode",
-      "LookupEvents not implemented", "errorCode NotFoundException", "B5", p_cloudtrail_failed,
+      "LookupEvents not implemented", "errorCode NotFoundException", "cloudtrail-logging", p_cloudtrail_failed,
       "NotFoundException"),
+    R("cloudtrail-read-only", "Audit trail", "Cryptographic operations are logged readOnly true",
+      "LookupEvents not implemented", "true (management writes: false)", "[ct-encrypt](https://docs.aws.amazon.com/kms/latest/developerguide/ct-encrypt.html)", p_read_only_encrypt,
+      "true"),
 ]
 
 #: Rules of issue 3 that moto 5.2 already gets right (probe kept, no sandbox code).
 MOTO_MATCHES: list[dict[str, Any]] = [
     {"id": "error-no-message", "section": "The front door",
      "title": "InvalidCiphertextException carries no message member",
-     "aws": "no message in the error body", "facts": "API_Decrypt", "probe": p_error_without_message,
+     "aws": "no message in the error body", "facts": _api("API_Decrypt"), "probe": p_error_without_message,
      "expected": "InvalidCiphertextException,message=False"},
     {"id": "cancel-deletion", "section": "Key state", "title": "CancelKeyDeletion leaves the key Disabled",
-     "aws": "KeyState Disabled", "facts": "G1", "probe": p_cancel_leaves_disabled, "expected": "Disabled"},
+     "aws": "KeyState Disabled", "facts": "deletion-waiting-period", "probe": p_cancel_leaves_disabled, "expected": "Disabled"},
 ]
 
 NOT_MODELLED: list[dict[str, str]] = [
-    {"id": "custom-key-stores", "title": "Custom key stores (CloudHSM, external)",
-     "aws": "keys in your CloudHSM cluster or an external key manager; 1,800 rps each", "facts": "N6, J4, E7"},
-    {"id": "derive-shared-secret", "title": "DeriveSharedSecret (ECDH with KEY_AGREEMENT keys)",
-     "aws": "returns a raw shared secret; the private key stays in KMS", "facts": "C7"},
     {"id": "sse-c-https", "title": "SSE-C requires HTTPS",
      "aws": "S3 rejects SSE-C over HTTP; the local endpoint is plain HTTP, so the sandbox accepts "
             "SSE-C there",
-     "facts": "M6"},
+     "facts": "sse-c"},
     {"id": "s3-multipart-sse", "title": "SSE-KMS and SSE-C for multipart uploads",
-     "aws": "each part is encrypted; the sandbox stores multipart objects as moto does", "facts": "M3"},
+     "aws": "each part is encrypted; the sandbox stores multipart objects as moto does", "facts": "sse-kms"},
     {"id": "dsse-kms", "title": "DSSE-KMS's second encryption layer",
      "aws": "two layers of encryption; the sandbox applies one, under one KMS data key (AWS does "
-            "not document how many KMS requests the two layers make)", "facts": "M5"},
+            "not document how many KMS requests the two layers make)", "facts": "dsse-kms"},
     {"id": "dsse-bucket-key-error", "title": "DSSE-KMS with BucketKeyEnabled",
      "aws": "bucket keys are not supported for DSSE-KMS; the sandbox ignores the request for one. "
-            "Whether S3 rejects it, and with which error, is not documented", "facts": "M4"},
+            "Whether S3 rejects it, and with which error, is not documented", "facts": "s3-bucket-keys"},
     {"id": "ebs-grants", "title": "Grants that EBS creates for attached volumes",
      "aws": "EBS creates a grant per attached volume (counted against 50,000 grants per key); the "
-            "sandbox calls KMS for volumes but creates no grants", "facts": "H10, J7"},
+            "sandbox calls KMS for volumes but creates no grants", "facts": "grants, resource-quotas"},
     {"id": "secret-key-change", "title": "Secrets Manager re-encryption when the key changes",
      "aws": "UpdateSecret with a new KmsKeyId re-encrypts the AWSCURRENT, AWSPENDING and AWSPREVIOUS "
             "versions; in the sandbox each version keeps the key it was encrypted under, and replica "
-            "secrets are not re-encrypted under a replica-Region key", "facts": "N8"},
+            "secrets are not re-encrypted under a replica-Region key", "facts": "secrets-manager"},
     {"id": "iam-advanced", "title": "Session policies, permissions boundaries and SCPs",
      "aws": "they can limit what an identity-based or key policy allows; the sandbox evaluates key "
-            "policies, IAM identity policies and grants only", "facts": "H2, H8"},
+            "policies, IAM identity policies and grants only", "facts": "explicit-permission-required, cross-account-access"},
     {"id": "service-quotas-api", "title": "The Service Quotas API",
      "aws": "KMS request quotas are viewed and raised through Service Quotas; the sandbox's quotas "
-            "are set in code (kmslab.service.quotas)", "facts": "J1, J6"},
+            "are set in code (kmslab.service.quotas)", "facts": "symmetric-request-quota, throttling"},
     {"id": "cloudtrail-delivery", "title": "CloudTrail trails, S3 log delivery and delay",
      "aws": "events reach the event history within minutes and trails deliver log files to S3; "
             "the sandbox serves KMS events from LookupEvents at once and records no other service",
-     "facts": "B5"},
+     "facts": "cloudtrail-logging"},
     {"id": "china-regions", "title": "SM2 and SM4 (China Regions)", "aws": "China Regions only",
-     "facts": "C2, C10"},
+     "facts": "symmetric-default, china-regions"},
+    {"id": "unauthorized-services", "title": "Authorization of S3, SSM, Secrets Manager, EC2 and SNS calls",
+     "aws": "every call needs an IAM permission; the sandbox authorizes the KMS requests these services make "
+            "for the caller (and S3 bucket policies), not the services' own API calls",
+     "facts": "[policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)"},
+    {"id": "unauthorized-sts", "title": "STS calls other than AssumeRole",
+     "aws": "GetSessionToken and GetFederationToken need permissions and return the caller's own temporary "
+            "credentials; moto returns fixed example keys, which the sandbox treats as made-up credentials "
+            "(the default account's root). AssumeRole's ExternalId, MFA, session policies and tags are not "
+            "evaluated, and the sandbox's root user may assume roles (AWS's root user may not)",
+     "facts": "[requesting temporary credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html)"},
+    {"id": "unauthorized-cloudtrail", "title": "CloudTrail calls other than LookupEvents",
+     "aws": "trail management needs cloudtrail: permissions; the sandbox authorizes LookupEvents only",
+     "facts": "[CloudTrail identity-based policy examples](https://docs.aws.amazon.com/awscloudtrail/latest/userguide/security_iam_id-based-policy-examples.html)"},
+    {"id": "iam-condition-keys", "title": "IAM condition keys on IAM calls",
+     "aws": "iam:PolicyARN, aws:RequestTag and other keys can limit IAM actions; the sandbox's request "
+            "context for IAM calls holds aws:PrincipalArn and aws:PrincipalAccount only",
+     "facts": "[IAM condition keys](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html)"},
+    {"id": "presigned-urls", "title": "Presigned URLs and request time",
+     "aws": "query-string signatures are verified and expire; requests more than 15 minutes off are refused. "
+            "The sandbox verifies header signatures only (a presigned URL acts as the default root, as moto "
+            "reads no key from it) and ignores the request time (its clock is frozen)",
+     "facts": "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)"},
+    {"id": "grant-principal-existence", "title": "Whether a grant's principals exist",
+     "aws": "the sandbox refuses grantees that are not principal ARNs (InvalidArnException; AWS's exact "
+            "wording for this case is not documented) but does not check that the user or role exists",
+     "facts": "[API_CreateGrant](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html)"},
+    {"id": "local-processes", "title": "Other programs on the same machine",
+     "aws": "AWS authenticates every request. The sandbox's endpoint refuses web pages of other origins, "
+            "but any local program, including another user's on a shared machine, can reach 127.0.0.1 and "
+            "its control routes (reset, data.json). Run one sandbox per user, on a machine you do not share",
+     "facts": "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)"},
+]
+
+
+# -- issue 14, section 4: operations and key types moto lacks ---------------------------------
+# Kept in their own section so that merges stay simple. Sources are AWS documentation pages.
+
+_API = "https://docs.aws.amazon.com/kms/latest/APIReference/"
+_GUIDE = "https://docs.aws.amazon.com/kms/latest/developerguide/"
+
+
+def _doc(page: str, guide: bool = False) -> str:
+    return f"[{page}]({(_GUIDE if guide else _API) + page}.html)"
+
+
+def _der_public(private) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return private.public_key().public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _pkcs8(private) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+
+def _offline_valid(verify: Callable[[], Any]) -> str:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        verify()
+        return "valid"
+    except InvalidSignature:
+        return "invalid"
+
+
+def p_ed25519_sign(c):
+    from cryptography.hazmat.primitives import serialization
+
+    k = _key(c, KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY")
+    sig = c("kms").sign(KeyId=k, Message=b"m", SigningAlgorithm="ED25519_SHA_512")["Signature"]
+    public = serialization.load_der_public_key(c("kms").get_public_key(KeyId=k)["PublicKey"])
+    return _offline_valid(lambda: public.verify(sig, b"m"))
+
+
+def p_ml_dsa_sign(c):
+    from cryptography.hazmat.primitives import serialization
+
+    k = _key(c, KeySpec="ML_DSA_65", KeyUsage="SIGN_VERIFY")
+    sig = c("kms").sign(KeyId=k, Message=b"m", SigningAlgorithm="ML_DSA_SHAKE_256")["Signature"]
+    public = serialization.load_der_public_key(c("kms").get_public_key(KeyId=k)["PublicKey"])
+    return _offline_valid(lambda: public.verify(sig, b"m"))
+
+
+def p_ml_dsa_external_mu(c):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import mldsa
+
+    k = _key(c, KeySpec="ML_DSA_44", KeyUsage="SIGN_VERIFY")
+    public = serialization.load_der_public_key(c("kms").get_public_key(KeyId=k)["PublicKey"])
+    message = b"m" * 5000
+    hasher = mldsa.MLDSAMuHasher(public)
+    hasher.update(message)
+    sig = c("kms").sign(KeyId=k, Message=hasher.finalize(), MessageType="EXTERNAL_MU",
+                        SigningAlgorithm="ML_DSA_SHAKE_256")["Signature"]
+    return _offline_valid(lambda: public.verify(sig, message))
+
+
+def p_sm2_outside_china(c):
+    return outcome(lambda: c("kms").create_key(KeySpec="SM2", KeyUsage="SIGN_VERIFY"))
+
+
+def p_derive_shared_secret(c):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    k = _key(c, KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")
+    peer = ec.generate_private_key(ec.SECP256R1())
+    secret = c("kms").derive_shared_secret(KeyId=k, KeyAgreementAlgorithm="ECDH",
+                                           PublicKey=_der_public(peer))["SharedSecret"]
+    public = serialization.load_der_public_key(c("kms").get_public_key(KeyId=k)["PublicKey"])
+    return "matches" if secret == peer.exchange(ec.ECDH(), public) else "differs"
+
+
+def p_ml_kem(c):
+    from cryptography.hazmat.primitives import serialization
+
+    k = _key(c, KeySpec="ML_KEM_768", KeyUsage="ENCAPSULATE_DECAPSULATE")
+    public = serialization.load_der_public_key(c("kms").get_public_key(KeyId=k)["PublicKey"])
+    secret, ciphertext = public.encapsulate()
+    out = c("kms").decapsulate(KeyId=k, EncapsulationAlgorithm="ML_KEM", SharedSecretCiphertextBlob=ciphertext)
+    return "matches" if out["SharedSecret"] == secret else "differs"
+
+
+def _wrapped(c, k, material, algorithm="RSAES_OAEP_SHA_256", wrapping_key="RSA_2048"):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
+
+    params = c("kms").get_parameters_for_import(KeyId=k, WrappingAlgorithm=algorithm, WrappingKeySpec=wrapping_key)
+    public = serialization.load_der_public_key(params["PublicKey"])
+    oaep = padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None)
+    if algorithm.startswith("RSAES"):
+        return params["ImportToken"], public.encrypt(material, oaep)
+    aes = os.urandom(32)
+    return params["ImportToken"], public.encrypt(aes, oaep) + aes_key_wrap_with_padding(aes, material)
+
+
+def p_import_hmac(c):
+    from cryptography.hazmat.primitives import hashes, hmac
+
+    k = _key(c, KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC", Origin="EXTERNAL")
+    state = c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"]
+    material = os.urandom(32)
+    token, wrapped = _wrapped(c, k, material)
+    c("kms").import_key_material(KeyId=k, ImportToken=token, EncryptedKeyMaterial=wrapped,
+                                 ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    mac = c("kms").generate_mac(KeyId=k, Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
+    offline = hmac.HMAC(material, hashes.SHA256())
+    offline.update(b"m")
+    return f"{state},{'matches' if mac == offline.finalize() else 'differs'}"
+
+
+def p_import_rsa(c):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    k = _key(c, KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY", Origin="EXTERNAL")
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token, wrapped = _wrapped(c, k, _pkcs8(private), algorithm="RSA_AES_KEY_WRAP_SHA_256")
+    c("kms").import_key_material(KeyId=k, ImportToken=token, EncryptedKeyMaterial=wrapped,
+                                 ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    public = c("kms").get_public_key(KeyId=k)["PublicKey"]
+    return "derived-from-import" if public == _der_public(private) else "another-key"
+
+
+def p_import_rsa_needs_rsa_aes(c):
+    k = _key(c, KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT", Origin="EXTERNAL")
+    return outcome(lambda: c("kms").get_parameters_for_import(KeyId=k, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                                              WrappingKeySpec="RSA_4096"))
+
+
+def p_import_single_material(c):
+    k = _key(c, KeySpec="HMAC_384", KeyUsage="GENERATE_VERIFY_MAC", Origin="EXTERNAL")
+    material = os.urandom(48)
+    token, wrapped = _wrapped(c, k, material)
+    c("kms").import_key_material(KeyId=k, ImportToken=token, EncryptedKeyMaterial=wrapped,
+                                 ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    token, wrapped = _wrapped(c, k, os.urandom(48))
+    return outcome(lambda: c("kms").import_key_material(
+        KeyId=k, ImportToken=token, EncryptedKeyMaterial=wrapped, ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE"))
+
+
+def p_import_ml_dsa(c):
+    return outcome(lambda: c("kms").create_key(KeySpec="ML_DSA_44", KeyUsage="SIGN_VERIFY", Origin="EXTERNAL"))
+
+
+def _store(c, name: str) -> str:
+    letters = "".join("abcdefghij"[int(d)] for d in str(next(_n))).rjust(3, "a")  # one cluster per store
+    return c("kms").create_custom_key_store(
+        CustomKeyStoreName=_name(name), CloudHsmClusterId=f"cluster-ledgerhsm{letters}", KeyStorePassword="kmsPswd1",
+        TrustAnchorCertificate="-----BEGIN CERTIFICATE-----")["CustomKeyStoreId"]
+
+
+def _connection_state(c, store: str) -> str:
+    return c("kms").describe_custom_key_stores(CustomKeyStoreId=store)["CustomKeyStores"][0]["ConnectionState"]
+
+
+def p_cks_states(c):
+    store = c("kms").create_custom_key_store(
+        CustomKeyStoreName=_name("ledger-xks"), CustomKeyStoreType="EXTERNAL_KEY_STORE",
+        XksProxyUriEndpoint=f"https://{_name('xks')}.example.com", XksProxyUriPath="/kms/xks/v1",
+        XksProxyConnectivity="PUBLIC_ENDPOINT",
+        XksProxyAuthenticationCredential={"AccessKeyId": "ABCDEFGHIJKLMNOPQRST", "RawSecretAccessKey": "A" * 43},
+    )["CustomKeyStoreId"]
+    seen = [_connection_state(c, store)]
+    c("kms").connect_custom_key_store(CustomKeyStoreId=store)
+    seen.append(_connection_state(c, store))
+    c("kms").disconnect_custom_key_store(CustomKeyStoreId=store)
+    seen.append(_connection_state(c, store))
+    return ",".join(seen)
+
+
+def p_cks_create_key_disconnected(c):
+    store = _store(c, "ledger-hsm")
+    return outcome(lambda: c("kms").create_key(Origin="AWS_CLOUDHSM", CustomKeyStoreId=store))
+
+
+def p_cks_delete_connected(c):
+    store = _store(c, "ledger-hsm")
+    c("kms").connect_custom_key_store(CustomKeyStoreId=store)
+    return outcome(lambda: c("kms").delete_custom_key_store(CustomKeyStoreId=store))
+
+
+def p_cks_random_disconnected(c):
+    store = _store(c, "ledger-hsm")
+    return outcome(lambda: c("kms").generate_random(NumberOfBytes=8, CustomKeyStoreId=store))
+
+
+def p_key_last_usage(c):
+    k = _arn(c)
+    c("kms").encrypt(KeyId=k, Plaintext=b"x")
+    last = c("kms").get_key_last_usage(KeyId=k)["KeyLastUsage"]
+    event = c("cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventId", "AttributeValue": last["CloudTrailEventId"]}])["Events"]
+    return f"{last['Operation']},{event[0]['EventName'] if event else 'no event'}"
+
+
+def p_update_primary_region(c):
+    k = _arn(c, MultiRegion=True)
+    c("kms").replicate_key(KeyId=k, ReplicaRegion="eu-west-1")
+    c("kms").update_primary_region(KeyId=k, PrimaryRegion="eu-west-1")
+    return c("kms").describe_key(KeyId=k)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"]
+
+
+RULES += [
+    R("ed25519-sign", "Newer key specs", "Ed25519 keys sign (ED25519_SHA_512) and verify offline",
+      "CreateKey refuses ECC_NIST_EDWARDS25519", "a PureEdDSA signature that verifies with the public key",
+      _doc("API_Sign"), p_ed25519_sign, "valid"),
+    R("ml-dsa-sign", "Newer key specs", "ML-DSA keys sign (ML_DSA_SHAKE_256) and verify offline",
+      "CreateKey refuses ML_DSA_65", "an ML-DSA signature that verifies with the public key",
+      _doc("mldsa", guide=True), p_ml_dsa_sign, "valid"),
+    R("ml-dsa-external-mu", "Newer key specs", "MessageType EXTERNAL_MU signs a message over 4 KB by its mu",
+      "CreateKey refuses ML-DSA keys", "the signature verifies over the whole message",
+      _doc("mldsa", guide=True), p_ml_dsa_external_mu, "valid"),
+    R("sm2-outside-china", "Newer key specs", "SM2 keys exist only in the China Regions",
+      "creates an SM2 key (with an RSA key pair inside)", "UnsupportedOperationException",
+      _doc("API_CreateKey"), p_sm2_outside_china, "error:UnsupportedOperationException"),
+    R("derive-shared-secret", "Shared secrets", "DeriveSharedSecret returns the ECDH secret a peer derives offline",
+      "not implemented", "the same raw secret as ECDH with the peer's private key and the KMS public key",
+      _doc("API_DeriveSharedSecret"), p_derive_shared_secret, "matches"),
+    R("ml-kem", "Shared secrets", "Decapsulate recovers a secret encapsulated offline to an ML-KEM key",
+      "CreateKey refuses ML-KEM keys; Encapsulate/Decapsulate not implemented", "the same 32-byte secret",
+      _doc("API_Decapsulate"), p_ml_kem, "matches"),
+    R("import-hmac", "Imported key material (asymmetric and HMAC)",
+      "An HMAC key takes imported material and MACs as HMAC with it",
+      "Enabled at once; GetParametersForImport not implemented", "PendingImport, then the offline HMAC",
+      _doc("importing-keys-conceptual", guide=True), p_import_hmac, "PendingImport,matches"),
+    R("import-rsa", "Imported key material (asymmetric and HMAC)",
+      "An RSA key takes an imported PKCS #8 private key; KMS derives the public key",
+      "GetParametersForImport not implemented", "GetPublicKey returns the imported key's public key",
+      _doc("importing-keys-conceptual", guide=True), p_import_rsa, "derived-from-import"),
+    R("import-rsa-wrapping", "Imported key material (asymmetric and HMAC)",
+      "RSA key material needs an RSA_AES_KEY_WRAP wrapping algorithm",
+      "not implemented", "RSAES_OAEP_SHA_256 refused (UnsupportedOperationException)",
+      _doc("API_GetParametersForImport"), p_import_rsa_needs_rsa_aes, "error:UnsupportedOperationException"),
+    R("import-single-material", "Imported key material (asymmetric and HMAC)",
+      "Asymmetric and HMAC keys keep their first imported material for good",
+      "not implemented", "other material is IncorrectKeyMaterialException",
+      _doc("importing-keys-import-key-material", guide=True), p_import_single_material,
+      "error:IncorrectKeyMaterialException"),
+    R("import-ml-dsa", "Imported key material (asymmetric and HMAC)", "ML-DSA keys cannot take imported material",
+      "ValidationException (moto knows no ML-DSA)", "UnsupportedOperationException",
+      _doc("importing-keys-conceptual", guide=True), p_import_ml_dsa, "error:UnsupportedOperationException"),
+    R("cks-states", "Custom key stores", "A store is DISCONNECTED, then CONNECTING and DISCONNECTING as asked",
+      "not implemented", "DISCONNECTED,CONNECTING,DISCONNECTING (each change completes later)",
+      _doc("API_ConnectCustomKeyStore"), p_cks_states, "DISCONNECTED,CONNECTING,DISCONNECTING"),
+    R("cks-create-key", "Custom key stores", "Keys are created in a store only while it is CONNECTED",
+      "custom key stores not implemented", "CustomKeyStoreInvalidStateException",
+      _doc("API_CreateKey"), p_cks_create_key_disconnected, "error:CustomKeyStoreInvalidStateException"),
+    R("cks-delete", "Custom key stores", "A store is deleted only when DISCONNECTED",
+      "not implemented", "CustomKeyStoreInvalidStateException",
+      _doc("API_DeleteCustomKeyStore"), p_cks_delete_connected, "error:CustomKeyStoreInvalidStateException"),
+    R("cks-random", "Custom key stores", "GenerateRandom in a CloudHSM key store needs it connected",
+      "custom key stores not implemented", "CustomKeyStoreInvalidStateException",
+      _doc("API_GenerateRandom"), p_cks_random_disconnected, "error:CustomKeyStoreInvalidStateException"),
+    R("key-last-usage", "Usage and multi-Region keys",
+      "GetKeyLastUsage names the last cryptographic operation and its CloudTrail event",
+      "not implemented", "Encrypt and the event that recorded it", _doc("API_GetKeyLastUsage"),
+      p_key_last_usage, "Encrypt,Encrypt"),
+    R("update-primary-region", "Usage and multi-Region keys",
+      "UpdatePrimaryRegion makes the replica primary and the primary a replica",
+      "not implemented (the request crashes with KeyError)", "the former primary describes as REPLICA",
+      _doc("API_UpdatePrimaryRegion"),
+      p_update_primary_region, "REPLICA"),
+]
+
+NOT_MODELLED += [
+    {"id": "ed25519ph", "title": "ED25519_PH_SHA_512 (Ed25519ph) signatures",
+     "aws": "signs a SHA-512 digest with HashEdDSA; the installed cryptography has no Ed25519ph, so the "
+            "sandbox answers UnsupportedOperationException", "facts": _doc("API_Sign")},
+    {"id": "ml-kem-512", "title": "ML_KEM_512 keys",
+     "aws": "an ML-KEM key spec; the installed cryptography has ML-KEM-768 and -1024 only, so CreateKey "
+            "and GenerateDataKeyPair answer as a Region without it (UnsupportedOperationException)",
+     "facts": _doc("API_CreateKey")},
+    {"id": "attestation", "title": "Recipient (Nitro Enclaves and NitroTPM attestation)",
+     "aws": "returns secrets encrypted to the enclave (CiphertextForRecipient); the sandbox cannot verify "
+            "attestation documents and refuses Recipient (UnsupportedOperationException) rather than "
+            "return plaintext", "facts": _doc("cryptographic-attestation", guide=True)},
+    {"id": "cks-backing-stores", "title": "CloudHSM clusters and external key store proxies",
+     "aws": "KMS checks the cluster (HSMs, kmsuser, trust anchor) or the proxy (reachability, credential, "
+            "external key) and XKS keys are double-encrypted; the sandbox accepts any well-formed settings, "
+            "uses KMS key material only, connects in 60 s and disconnects in 10 s of sandbox time, and fails a "
+            "connection only when told (custom_key_stores.fail_next_connection)",
+     "facts": _doc("custom-key-store-overview", guide=True)},
+    {"id": "update-primary-updating", "title": "The Updating key state during UpdatePrimaryRegion",
+     "aws": "both keys show Updating for a few seconds; the sandbox changes the primary at once",
+     "facts": _doc("API_UpdatePrimaryRegion")},
 ]

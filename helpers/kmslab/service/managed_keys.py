@@ -1,6 +1,6 @@
 """AWS managed keys: alias/aws/s3, aws/ebs, aws/ssm, aws/secretsmanager, ...
 
-AWS (kms-facts D2, D3, F8, B3):
+AWS (sources: aws-managed-keys, aws-managed-key-policy, aws-managed-key-rotation, multi-region-key-limits):
 - they live in the account, are created by the service on first use, and describe
   as KeyManager AWS; they are single-Region symmetric keys;
 - their key policy lets any principal of the account use them only through the
@@ -8,7 +8,7 @@ AWS (kms-facts D2, D3, F8, B3):
   Describe*/Get*/List* (+RevokeGrant). That policy is what refuses direct use,
   DisableKey, ScheduleKeyDeletion, PutKeyPolicy and RotateKeyOnDemand (enforced by
   the AUTHORIZE stage, service/authorization.py);
-- they rotate every year, which cannot be changed (F8);
+- they rotate every year, which cannot be changed (sources: aws-managed-key-rotation);
 - the alias/aws/ prefix is reserved: CreateAlias/UpdateAlias/DeleteAlias refuse it.
 
 moto creates a CUSTOMER "Default key" on first use of a reserved alias; here
@@ -41,11 +41,11 @@ SERVICES = {
     "alias/aws/xray": ("xray", "AWS X-Ray", True, "Default key that protects my X-Ray data when no other key is defined"),
 }
 RESERVED_PREFIX = "alias/aws/"
-YEARLY = 365  # kms-facts F8
+YEARLY = 365  # sources: aws-managed-key-rotation
 
 
 def policy(alias: str, account_id: str, region: str) -> str:
-    """The AWS managed key policy shape (kms-facts D3)."""
+    """The AWS managed key policy shape (sources: aws-managed-key-policy)."""
     endpoint, name, grants, _ = SERVICES[alias]
     use = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
     use += ["kms:CreateGrant", "kms:DescribeKey"] if grants else ["kms:DescribeKey"]
@@ -97,7 +97,7 @@ def _reserved(name: str | None) -> bool:
 
 @dispatch.before(dispatch.VALIDATE, "aws-managed-aliases")
 def reserved_aliases(call: dispatch.KmsCall) -> None:
-    """The alias/aws/ prefix belongs to AWS managed keys (kms-facts D2)."""
+    """The alias/aws/ prefix belongs to AWS managed keys (sources: aws-managed-keys)."""
     if call.operation in ("CreateAlias", "UpdateAlias", "DeleteAlias") and _reserved(call.params.get("AliasName")):
         raise KmsError("NotAuthorizedException",
                        "The alias/aws/ prefix is reserved for AWS managed keys.")

@@ -1,4 +1,4 @@
-"""Multi-Region keys: replicas share key material, and nothing else (kms-facts B2).
+"""Multi-Region keys: replicas share key material, and nothing else (sources: multi-region-keys).
 
 - Related multi-Region keys share the same key id and key material, so ciphertext
   made under one decrypts under any other (the blob names the key id; Decrypt looks
@@ -14,6 +14,12 @@
   https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
   Here it finishes REPLICA_CREATION_SECONDS later on the sandbox clock; a lesson with a frozen
   clock advances it (sb.clock.advance) before it uses the replica.
+- UpdatePrimaryRegion (moto: missing; API_UpdatePrimaryRegion,
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdatePrimaryRegion.html) makes the
+  replica in PrimaryRegion the primary and the old primary a replica. Automatic rotation
+  follows the primary. AWS shows both keys as Updating for a few seconds; here the change
+  is immediate (listed on the ledger page).
+- Each key tracks its own last usage (API_GetKeyLastUsage): a new replica starts with none.
 """
 from __future__ import annotations
 
@@ -48,7 +54,8 @@ def replicate_key(call: dispatch.KmsCall) -> dict:
     replica = keys.backend(key.account_id, region).keys[key.id]
     replica.aliases, replica.grants = {}, {}
     replica.key_rotation_status = key.key_rotation_status
-    replica.kmslab_rotation = None  # rotation runs on the primary (kms-facts F2)
+    replica.kmslab_rotation = None  # rotation runs on the primary (sources: on-demand-rotation)
+    replica.kmslab_last_usage = None
     replica.description = call.params.get("Description") or ""  # not copied from the primary
     replica.key_state, replica.enabled = "Creating", False
     replica.kmslab_ready_at = clock.current().now() + _dt.timedelta(seconds=REPLICA_CREATION_SECONDS)
@@ -73,6 +80,38 @@ def finish_replication(key) -> None:
         key.key_state, key.enabled = "PendingImport", False
     else:
         key.key_state, key.enabled = "Enabled", True
+
+
+@dispatch.operation("UpdatePrimaryRegion")
+def update_primary_region(call: dispatch.KmsCall) -> dict:
+    key = call.notes["key"]
+    region = call.params.get("PrimaryRegion")
+    if not region:
+        raise KmsError("ValidationException", "1 validation error detected: Value null at "
+                       "'primaryRegion' failed to satisfy constraint: Member must not be null")
+    if not key.multi_region:
+        raise KmsError("UnsupportedOperationException", f"{key.arn} is not a multi-Region key.")
+    config = key.multi_region_configuration  # one dict, shared by the primary and its replicas
+    if key.arn != config["PrimaryKey"]["Arn"]:
+        raise KmsError("UnsupportedOperationException",
+                       f"{key.arn} is a replica key; name the current primary key.")
+    if region == key.region:
+        raise KmsError("ValidationException", f"The primary key is already in {region}.")
+    try:
+        replica = keys.backend(key.account_id, region).keys.get(key.id)
+    except KeyError:  # not a Region of the partition
+        replica = None
+    if replica is None:
+        raise KmsError("NotFoundException",
+                       f"Key '{keys.arn_for(key.account_id, region, 'key/' + key.id)}' does not exist")
+    if replica.key_state in ("PendingDeletion", "PendingReplicaDeletion"):
+        raise KmsError("KMSInvalidStateException", f"{replica.arn} is pending deletion.")
+    config["PrimaryKey"] = {"Arn": replica.arn, "Region": region}
+    config["ReplicaKeys"] = [r for r in config["ReplicaKeys"] if r["Arn"] != replica.arn] + [
+        {"Arn": key.arn, "Region": key.region}]
+    replica.kmslab_rotation, key.kmslab_rotation = getattr(key, "kmslab_rotation", None), None
+    replica.key_rotation_status = key.key_rotation_status
+    return {}
 
 
 def _describe_key(self, key_id: str):

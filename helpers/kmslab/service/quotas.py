@@ -1,6 +1,6 @@
 """KMS request quotas: token buckets on the sandbox clock, ThrottlingException over quota.
 
-AWS (kms-facts J1-J6; [KMSDG-now] requests-per-second.md, "Request quotas for
+AWS (sources: symmetric-request-quota, asymmetric-request-quotas, other-request-quotas, quotas-count-service-requests, throttling; https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html, "Request quotas for
 each AWS KMS API operation"):
 - each quota is counted per account and Region, independently of the others;
 - cryptographic operations share one quota per key type: symmetric (including
@@ -8,8 +8,8 @@ each AWS KMS API operation"):
 - GenerateDataKeyPair(WithoutPlaintext) has its own quota per KeyPairSpec;
 - management operations each have their own quota (CreateKey 5/s, ...);
 - requests an AWS service makes on your behalf, and cross-account requests,
-  count against the *caller's* account (J5), i.e. `call.account_id`;
-- over quota: ThrottlingException, HTTP 400, with the message in J6.
+  count against the *caller's* account (sources: quotas-count-service-requests), i.e. `call.account_id`;
+- over quota: ThrottlingException, HTTP 400, with the message in sources: throttling.
 
 Sandbox choices (documented, not AWS facts):
 - Enforcement is OFF until a lesson asks for it (`configure()`), because a
@@ -24,14 +24,16 @@ Sandbox choices (documented, not AWS facts):
   (read-only dict lookups in moto's backend, never creating anything); a key
   it cannot find is charged to the symmetric quota. A throttled request stops
   here, so it changes nothing: a throttled CreateKey creates no key.
-- Custom key store quotas (1,800/s per store, J4) are not modelled: the
-  sandbox has no custom key stores.
+- Each custom key store has its own quota for cryptographic operations on its
+  keys (and GenerateRandom in it): 1,800/s (sources: other-request-quotas), counted in the caller's account,
+  on top of the shared symmetric quota. Quota name "CustomKeyStore:<store id>".
 - Operations the quota table does not list get DEFAULT_RATE (5/s, the most
   common management quota).
 """
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -42,10 +44,10 @@ from .errors import KmsError
 
 # -- the documented numbers ----------------------------------------------------
 
-#: J6: AWS's message for a throttled KMS request.
+#: (sources: throttling) AWS's message for a throttled KMS request.
 THROTTLE_MESSAGE = "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls."
 
-#: J1: Regions with a larger shared symmetric quota; all others get 10,000/s.
+#: (sources: symmetric-request-quota) Regions with a larger shared symmetric quota; all others get 10,000/s.
 SYMMETRIC_BY_REGION = {
     **dict.fromkeys(("us-east-2", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1",
                      "eu-central-1", "eu-west-2"), 20_000.0),
@@ -60,10 +62,10 @@ SHARED = {
     "ecc": "Cryptographic operations (ECC and SM2) request rate",
     "ml-dsa": "Cryptographic operations (ML-DSA) request rate",
 }
-#: J3: RSA, ECC/SM2 and ML-DSA keys: 1,000/s each, shared across keys of that type.
+#: (sources: asymmetric-request-quotas) RSA, ECC/SM2 and ML-DSA keys: 1,000/s each, shared across keys of that type.
 ASYMMETRIC_RATE = 1_000.0
 
-#: J3 and [KMSDG-now]: GenerateDataKeyPair(WithoutPlaintext), per KeyPairSpec,
+#: sources: asymmetric-request-quotas and the AWS KMS Developer Guide: GenerateDataKeyPair(WithoutPlaintext), per KeyPairSpec,
 #: outside the China Regions. Quota names are "GenerateDataKeyPair:<spec>".
 DATA_KEY_PAIR_RATES = {
     "ECC_NIST_P256": 100.0, "ECC_NIST_P384": 100.0, "ECC_NIST_P521": 100.0,
@@ -71,7 +73,7 @@ DATA_KEY_PAIR_RATES = {
     "RSA_2048": 20.0, "RSA_3072": 4.0, "RSA_4096": 1.0, "SM2": 25.0,
 }
 
-#: J4 and the [KMSDG-now] table: management operations, requests per second.
+#: sources: other-request-quotas and the AWS KMS Developer Guide table: management operations, requests per second.
 OPERATION_RATES = {
     "CancelKeyDeletion": 5, "ConnectCustomKeyStore": 5, "CreateAlias": 5,
     "CreateCustomKeyStore": 5, "CreateGrant": 50, "CreateKey": 5, "DeleteAlias": 15,
@@ -87,10 +89,13 @@ OPERATION_RATES = {
     "UntagResource": 5, "UpdateAlias": 5, "UpdateCustomKeyStore": 5,
     "UpdateKeyDescription": 5, "UpdatePrimaryRegion": 5,
 }
+#: (sources: other-request-quotas) each custom key store's request quota (CloudHSM and external key stores alike).
+CUSTOM_KEY_STORE_RATE = 1_800.0
+
 #: Sandbox default for an operation the table does not list.
 DEFAULT_RATE = 5.0
 
-#: Operations that count against the shared quota of their key's type (J1, J3).
+#: Operations that count against the shared quota of their key's type (sources: symmetric-request-quota, asymmetric-request-quotas).
 CRYPTOGRAPHIC = {"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
                  "GenerateMac", "VerifyMac", "ReEncrypt", "Sign", "Verify", "DeriveSharedSecret",
                  "GenerateRandom"}
@@ -105,6 +110,8 @@ def default_rate(quota: str, region: str) -> float:
         return ASYMMETRIC_RATE
     if quota.startswith("GenerateDataKeyPair:"):
         return DATA_KEY_PAIR_RATES.get(quota.split(":", 1)[1], DEFAULT_RATE)
+    if quota.startswith("CustomKeyStore:"):
+        return CUSTOM_KEY_STORE_RATE
     return float(OPERATION_RATES.get(quota, DEFAULT_RATE))
 
 
@@ -114,6 +121,8 @@ def quota_name(quota: str) -> str:
         return SHARED[quota]
     if quota.startswith("GenerateDataKeyPair:"):
         return f"GenerateDataKeyPair ({quota.split(':', 1)[1]}) request rate"
+    if quota.startswith("CustomKeyStore:"):
+        return f"Custom key store request quota ({quota.split(':', 1)[1]})"
     return f"{quota} request rate"
 
 
@@ -181,6 +190,20 @@ _buckets: dict[tuple[str, str, str], TokenBucket] = {}
 _lock = threading.Lock()
 
 
+#: Bounds on what `configure` accepts. Lesson 09 sets a rate of 1e-6 ("one token, then nothing
+#: for days"); below that, or with a scale of 1e-300, the sandbox would refuse everything for ever.
+MIN_SCALE, MAX_SCALE = 1e-6, 1e6
+MIN_RATE, MAX_RATE = 1e-6, 1e9
+
+
+def _number(value: Any, what: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be between {low:g} and {high:g}, not {value!r}")
+    return float(value)
+
+
 def configure(scale: float | None = None, overrides: dict[str, float] | None = None,
               enabled: bool = True) -> dict[str, Any]:
     """Turn quotas on, optionally scaled or overridden. Returns the settings.
@@ -193,22 +216,29 @@ def configure(scale: float | None = None, overrides: dict[str, float] | None = N
     Arguments left as None keep their current value. The buckets start full.
     Settings outlive moto resets; `reset()` restores the defaults (off).
     """
+    if scale is not None:
+        scale = _number(scale, "scale", MIN_SCALE, MAX_SCALE)
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ValueError(f"overrides must map quota names to rates, not {overrides!r}")
+    checked = {}
+    for name, rate in (overrides or {}).items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a quota name must be text, not {name!r}")
+        checked[name] = None if rate is None else _number(rate, f"quota {name}", MIN_RATE, MAX_RATE)
+    if not isinstance(enabled, bool):
+        raise ValueError(f"enabled must be true or false, not {enabled!r}")
     with _lock:
         if scale is not None:
-            if scale <= 0:
-                raise ValueError("scale must be positive")
-            _settings.scale = float(scale)
-        if overrides:
+            _settings.scale = scale
+        if checked:
             merged = dict(_settings.overrides or {})
-            for name, rate in overrides.items():
+            for name, rate in checked.items():
                 if rate is None:
                     merged.pop(name, None)
-                elif float(rate) <= 0:
-                    raise ValueError(f"quota {name} must be positive, got {rate}")
                 else:
-                    merged[name] = float(rate)
+                    merged[name] = rate
             _settings.overrides = merged
-        _settings.enabled = bool(enabled)
+        _settings.enabled = enabled
         _buckets.clear()
         return _settings.as_dict()
 
@@ -260,11 +290,11 @@ def _spec_class(key_spec: str | None) -> str:
     return "symmetric"  # SYMMETRIC_DEFAULT and HMAC_* (HMAC keys are symmetric)
 
 
-def _key_spec(call: dispatch.KmsCall, key_ref: str | None) -> str | None:
-    """The KeySpec of the key a request names, found with read-only lookups."""
+def _key(call: dispatch.KmsCall, key_ref: str | None):
+    """The moto Key a request names, found with read-only lookups (None if there is none)."""
     key = call.notes.get("key")
     if key is not None:
-        return getattr(key, "key_spec", None) or (key.get("KeySpec") if isinstance(key, dict) else None)
+        return key
     if not key_ref:
         return None
     account, region = call.account_id, call.region
@@ -280,10 +310,18 @@ def _key_spec(call: dispatch.KmsCall, key_ref: str | None) -> str | None:
     except Exception:  # an account or Region moto does not know: no key
         return None
     if key_ref.startswith("alias/"):
-        found = next((k for k in list(keys.values()) if key_ref in k.aliases), None)
-    else:
-        found = keys.get(key_ref[len("key/"):] if key_ref.startswith("key/") else key_ref)
-    return getattr(found, "key_spec", None)
+        return next((k for k in list(keys.values()) if key_ref in k.aliases), None)
+    return keys.get(key_ref[len("key/"):] if key_ref.startswith("key/") else key_ref)
+
+
+def _key_named_in_ciphertext(call: dispatch.KmsCall) -> str | None:
+    from . import symmetric
+
+    try:
+        head = symmetric.peek(call.blob("CiphertextBlob"))
+    except (ValueError, TypeError):  # not base64
+        return None
+    return head.key_id if head is not None and head.account_id == call.account_id else None
 
 
 def charges(call: dispatch.KmsCall) -> list[tuple[str, str, float]]:
@@ -293,7 +331,16 @@ def charges(call: dispatch.KmsCall) -> list[tuple[str, str, float]]:
         return [(region, f"GenerateDataKeyPair:{params.get('KeyPairSpec', '')}", 1)]
     if op in CRYPTOGRAPHIC:
         ref = params.get("DestinationKeyId") if op == "ReEncrypt" else params.get("KeyId")
-        return [(region, _spec_class(_key_spec(call, ref)), 1)]
+        if op == "Decrypt" and not ref:
+            ref = _key_named_in_ciphertext(call)
+        key = _key(call, ref)
+        spec = key.get("KeySpec") if isinstance(key, dict) else getattr(key, "key_spec", None)
+        charged = [(region, _spec_class(spec), 1)]
+        store = params.get("CustomKeyStoreId") if op == "GenerateRandom" else \
+            getattr(key, "kmslab_key_store_id", None)
+        if store:  # (sources: other-request-quotas) a custom key store's keys also count against the store's own quota
+            charged.append((region, f"CustomKeyStore:{store}", 1))
+        return charged
     if op == "ReplicateKey":  # one ReplicateKey here, two CreateKey in the replica's Region
         return [(region, "ReplicateKey", 1), (params.get("ReplicaRegion") or region, "CreateKey", 2)]
     if op == "UpdatePrimaryRegion":  # one request in each of the two Regions
@@ -334,23 +381,41 @@ def throttle(call: dispatch.KmsCall) -> None:
 ROUTE = "/moto-api/kmslab/quotas"
 
 
+MAX_ROUTE_BODY = 64 * 1024
+
+
 def _route(request: Any, full_url: str, headers: Any):
-    """GET: the settings. POST a JSON body {"scale", "overrides", "enabled"} or {"reset": true}."""
+    """GET: the settings. POST a JSON object {"scale", "overrides", "enabled"} or {"reset": true}.
+    Anything else is a 400 with the reason, never a 500."""
     if getattr(request, "method", "GET") == "POST":
-        raw = getattr(request, "body", None)
-        if raw is None:
-            length = int(headers.get("Content-Length") or 0)
-            raw = request.environ["wsgi.input"].read(length) if length else b""
-        body = json.loads(raw or b"{}")
         try:
-            if body.get("reset"):
+            body = _route_body(request)
+            if body.get("reset") is True and len(body) == 1:
                 reset()
+            elif "reset" in body:
+                raise ValueError('reset takes true, alone: {"reset": true}')
             else:
                 configure(scale=body.get("scale"), overrides=body.get("overrides"),
                           enabled=body.get("enabled", True))
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)})
     return 200, {"Content-Type": "application/json"}, json.dumps(settings())
+
+
+def _route_body(request: Any) -> dict[str, Any]:
+    raw = request.get_data(cache=True) if hasattr(request, "get_data") else getattr(request, "body", b"")
+    if len(raw or b"") > MAX_ROUTE_BODY:
+        raise ValueError(f"the body is larger than {MAX_ROUTE_BODY} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body must be a JSON object, for example {\"scale\": 0.002}") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object, for example {\"scale\": 0.002}")
+    unknown = sorted(set(body) - {"scale", "overrides", "enabled", "reset"})
+    if unknown:
+        raise ValueError(f"unknown settings {unknown}: use scale, overrides, enabled or reset")
+    return body
 
 
 def _install_route() -> None:

@@ -1,16 +1,16 @@
-"""Key rotation with real new key material (kms-facts F1-F10).
+"""Key rotation with real new key material (sources: automatic-rotation, on-demand-rotation, rotation-history, rotation-keeps-old-material, keys-that-cannot-rotate, imported-key-material, manual-rotation, aws-managed-key-rotation, rotation-and-key-state).
 
-- EnableKeyRotation stores RotationPeriodInDays (90..2560, default 365, F1);
+- EnableKeyRotation stores RotationPeriodInDays (90..2560, default 365, sources: automatic-rotation);
   GetKeyRotationStatus returns it with NextRotationDate on the sandbox clock.
 - Automatic rotation happens when the sandbox clock passes NextRotationDate
   (applied lazily, the next time the key is used or listed).
-- RotateKeyOnDemand adds material at once (F2); new ciphertexts use it and older
-  ones still decrypt with theirs (F4). At most 25 on-demand rotations per key (F2).
+- RotateKeyOnDemand adds material at once (sources: on-demand-rotation); new ciphertexts use it and older
+  ones still decrypt with theirs (sources: rotation-keeps-old-material). At most 25 on-demand rotations per key (sources: on-demand-rotation).
   Its error messages are AWS's (API_RotateKeyOnDemand); the key state is checked first
   (key_state.py).
 - Only symmetric encryption keys rotate; asymmetric and HMAC keys never, imported
-  (EXTERNAL) keys only on demand with material imported first (F5, F6).
-  A multi-Region key rotates on its primary (F2).
+  (EXTERNAL) keys only on demand with material imported first (sources: keys-that-cannot-rotate, imported-key-material).
+  A multi-Region key rotates on its primary (sources: on-demand-rotation).
 
 State: key.kmslab_rotation = {"period": days, "next": datetime} while enabled,
 key.kmslab_rotations = completed rotations (shared with multi-Region replicas).
@@ -25,8 +25,8 @@ from .. import clock
 from . import dispatch, keys, symmetric
 from .errors import KmsError
 
-MIN_PERIOD, MAX_PERIOD, DEFAULT_PERIOD = 90, 2560, 365  # kms-facts F1
-ON_DEMAND_LIMIT = 25  # kms-facts F2
+MIN_PERIOD, MAX_PERIOD, DEFAULT_PERIOD = 90, 2560, 365  # sources: automatic-rotation
+ON_DEMAND_LIMIT = 25  # sources: on-demand-rotation
 _EPOCH = _dt.datetime(1970, 1, 1)
 _lock = threading.RLock()
 
@@ -44,7 +44,7 @@ def rotations(key) -> list[dict]:
 
 def add_material(key, kind: str, when: _dt.datetime, secret: bytes | None = None,
                  material: symmetric.Material | None = None) -> symmetric.Material:
-    """Make new material current and record the rotation (kms-facts F3/F4)."""
+    """Make new material current and record the rotation (sources: rotation-history, rotation-keeps-old-material)."""
     with _lock:
         mats = symmetric.materials(key)
         if material is None:
@@ -65,12 +65,12 @@ def _unsupported(key, why: str) -> KmsError:
 
 
 def check_rotatable(key, on_demand: bool) -> None:
-    """kms-facts F5/F6: which keys rotate, automatically or on demand."""
+    """(sources: keys-that-cannot-rotate, imported-key-material) which keys rotate, automatically or on demand."""
     if key.key_spec != "SYMMETRIC_DEFAULT":
         if on_demand:  # AWS answers RotateKeyOnDemand on an asymmetric or HMAC key with no message
             raise KmsError("UnsupportedOperationException", "")
         raise _unsupported(key, f"key spec {key.key_spec} does not support key rotation.")
-    if getattr(key, "key_manager", "CUSTOMER") == "AWS":  # kms-facts F8: AWS rotates them yearly
+    if getattr(key, "key_manager", "CUSTOMER") == "AWS":  # (sources: aws-managed-key-rotation) AWS rotates them yearly
         raise _unsupported(key, "is an AWS managed key; its rotation cannot be changed.")
     if key.origin == "EXTERNAL" and not on_demand:
         raise _unsupported(key, "origin is EXTERNAL which is not valid for automatic key rotation.")
@@ -129,7 +129,7 @@ def get_key_rotation_status(call: dispatch.KmsCall) -> dict:
     if key.key_spec != "SYMMETRIC_DEFAULT":
         raise _unsupported(key, f"key spec {key.key_spec} does not support key rotation.")
     schedule = getattr(key, "kmslab_rotation", None)
-    # kms-facts F9: a key pending deletion shows rotation disabled.
+    # (sources: rotation-and-key-state) a key pending deletion shows rotation disabled.
     if not schedule or key.key_state == "PendingDeletion":
         return {"KeyRotationEnabled": False, "KeyId": key.arn}
     return {"KeyRotationEnabled": True, "KeyId": key.arn,
@@ -147,7 +147,7 @@ def rotate_key_on_demand(call: dispatch.KmsCall) -> dict:
                            "The on-demand rotations limit has been reached for the given keyId. "
                            f"No more on-demand rotations can be performed for this key: {key.arn}")
         pending = None
-        if key.origin == "EXTERNAL":  # kms-facts F6: rotate to material imported as NEW_KEY_MATERIAL
+        if key.origin == "EXTERNAL":  # (sources: imported-key-material) rotate to material imported as NEW_KEY_MATERIAL
             pending = getattr(key, "kmslab_pending_material", None)
             if pending is None:
                 raise KmsError("KMSInvalidStateException",
@@ -174,7 +174,7 @@ def _rotation_entry(key, m: symmetric.Material, state: str) -> dict:
 def list_key_rotations(call: dispatch.KmsCall) -> dict:
     """Completed rotations (the default, ROTATIONS_ONLY), or with IncludeKeyMaterial=
     ALL_KEY_MATERIAL every material: the original one, each rotation's, and imported
-    material waiting for RotateKeyOnDemand as PENDING_ROTATION (kms-facts F3, F6)."""
+    material waiting for RotateKeyOnDemand as PENDING_ROTATION (sources: rotation-history, imported-key-material)."""
     key = call.notes["key"]
     if key.key_spec != "SYMMETRIC_DEFAULT":
         raise _unsupported(key, f"key spec {key.key_spec} does not support key rotation.")

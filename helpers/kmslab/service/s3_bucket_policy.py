@@ -10,8 +10,8 @@ the request's condition keys:
 - `s3:x-amz-server-side-encryption` and
   `s3:x-amz-server-side-encryption-aws-kms-key-id`: the request's headers,
   absent when the request does not send them, even if the bucket's default
-  encryption will encrypt the object (kms-facts M9);
-- `aws:SecureTransport`: true only for HTTPS requests (kms-facts M10); the
+  encryption will encrypt the object (sources: bucket-policy-require-encryption);
+- `aws:SecureTransport`: true only for HTTPS requests (sources: bucket-policy-require-tls); the
   local endpoint on http://127.0.0.1 is plain HTTP, so it is false there;
 - `aws:PrincipalArn`, `aws:PrincipalAccount`.
 

@@ -5,17 +5,17 @@ serves SSE-C objects to anyone (../shared/reference/moto-gaps.md). Here moto's
 S3 request handlers are wrapped so that, for every client:
 
 - a new bucket has SSE-S3 as its default encryption and blocks SSE-C
-  (kms-facts M1, M7); DeleteBucketEncryption goes back to SSE-S3;
+  (sources: sse-s3-default, sse-c-blocked-by-default); DeleteBucketEncryption goes back to SSE-S3;
 - an SSE-KMS PUT asks KMS for a data key (GenerateDataKey, on the caller's
   behalf, via s3.<region>.amazonaws.com), stores the object AES-256-GCM
-  encrypted under it and keeps only the encrypted data key (kms-facts A6, M3);
+  encrypted under it and keeps only the encrypted data key (sources: data-key-workflow, sse-kms);
   a GET asks KMS to Decrypt that data key, so a disabled or missing key fails
-  the GET (kms-facts J5). HEAD needs no KMS call (S3 API HeadObject doc).
-- without a key id S3 uses the AWS managed key aws/s3 and reports its ARN (M3);
+  the GET (sources: quotas-count-service-requests). HEAD needs no KMS call (S3 API HeadObject doc).
+- without a key id S3 uses the AWS managed key aws/s3 and reports its ARN (sources: sse-kms);
 - with an S3 Bucket Key, S3 asks KMS for a bucket-level key once per requester
-  per bucket-key lifetime and derives object keys from it (kms-facts M4);
+  per bucket-key lifetime and derives object keys from it (sources: s3-bucket-keys);
 - SSE-C objects are encrypted with the customer's key, S3 keeps only a salted
-  HMAC of it (M6), and GET/HEAD must present the same key.
+  HMAC of it (sources: sse-c), and GET/HEAD must present the same key.
 
 Error shapes follow S3: KMS errors come back as `KMS.<KmsErrorCode>` with
 HTTP 400, e.g. `KMS.NotFoundException: Invalid keyId ...` (seen from real S3
@@ -23,10 +23,10 @@ in aws/aws-cli#4507) and `KMS.DisabledException`; a KMS access denial is S3's
 403 AccessDenied.
 
 Not modelled: multipart uploads (stored as moto stores them), SSE-C over HTTP
-(AWS requires HTTPS, kms-facts M6; the local endpoint is plain HTTP), DSSE-KMS's
+(AWS requires HTTPS, sources: sse-c; the local endpoint is plain HTTP), DSSE-KMS's
 second layer: a DSSE-KMS object is encrypted once, under one KMS data key (one
 GenerateDataKey), because AWS does not document how many KMS requests the two layers
-make. DSSE-KMS reports SSEKMSKeyId (aws/s3 by default) and never uses a bucket key (M4).
+make. DSSE-KMS reports SSEKMSKeyId (aws/s3 by default) and never uses a bucket key (sources: s3-bucket-keys).
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ AWS_MANAGED_S3_KEY = "alias/aws/s3"
 #: bucket-key.html); the period is not published. The sandbox uses one hour of
 #: sandbox time, so a lesson can advance the clock to see a new GenerateDataKey.
 BUCKET_KEY_LIFETIME_SECONDS = 3600
-#: SSE-C: blocked by default on new general purpose buckets since April 2026 (kms-facts M7).
+#: SSE-C: blocked by default on new general purpose buckets since April 2026 (sources: sse-c-blocked-by-default).
 DEFAULT_BLOCKED = ["SSE-C"]
 
 _H_SSE = "x-amz-server-side-encryption"
@@ -72,7 +72,7 @@ _H_CS_MD5 = "x-amz-copy-source-server-side-encryption-customer-key-md5"
 
 
 def default_encryption() -> dict[str, Any]:
-    """The configuration every general purpose bucket starts with (kms-facts M1, M7)."""
+    """The configuration every general purpose bucket starts with (sources: sse-s3-default, sse-c-blocked-by-default)."""
     return {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": SSE_S3},
                      "BucketKeyEnabled": "false",
                      "BlockedEncryptionTypes": {"EncryptionType": list(DEFAULT_BLOCKED)}}}
@@ -116,7 +116,7 @@ def _xml(text: str) -> str:
 # -- KMS on the requester's behalf --------------------------------------------------------
 
 def _kms(resp, bucket, operation: str, params: dict[str, Any]) -> dict:
-    """Call KMS as S3 does: for the requester, via s3.<region>.amazonaws.com (kms-facts H9, J5)."""
+    """Call KMS as S3 does: for the requester, via s3.<region>.amazonaws.com (sources: condition-keys, quotas-count-service-requests)."""
     region = getattr(bucket, "region_name", None) or resp.region
     call = dispatch.KmsCall(operation=operation, params=params, account_id=resp.current_account,
                             region=region, access_key=_access_key(resp),
@@ -140,7 +140,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-# -- bucket keys: one KMS data key per requester per lifetime (kms-facts M4) -------------
+# -- bucket keys: one KMS data key per requester per lifetime (sources: s3-bucket-keys) -------------
 
 _bucket_keys: dict[tuple, tuple[float, bytes, bytes, str]] = {}
 _opened_bucket_keys: dict[tuple, tuple[float, bytes]] = {}
@@ -165,7 +165,7 @@ def _seal_kms(resp, bucket, obj_arn: str, bucket_arn: str, key_id: str, bucket_k
     """Encrypt `plaintext` under a KMS data key. Calls KMS before anything is stored."""
     now = clock.current().time()
     context = dict(extra_context)
-    # Default context: the object ARN, or the bucket ARN with a bucket key (kms-facts M3;
+    # Default context: the object ARN, or the bucket ARN with a bucket key (sources: sse-kms;
     # S3 User Guide UsingKMSEncryption.html#encryption-context).
     context["aws:s3:arn"] = bucket_arn if bucket_key else obj_arn
     if bucket_key:
@@ -278,7 +278,7 @@ def _plan(resp, bucket, headers) -> dict[str, Any]:
     """The encryption a write gets: its own headers, else the bucket default."""
     customer = _customer_key(headers, _H_C_ALG, _H_C_KEY, _H_C_MD5)
     if customer is not None:
-        if "SSE-C" in _blocked(bucket):  # kms-facts M7
+        if "SSE-C" in _blocked(bucket):  # sources: sse-c-blocked-by-default
             raise S3Error(403, "AccessDenied",
                           "Requests specifying Server Side Encryption with Customer provided "
                           "keys are blocked for this bucket.")
@@ -302,7 +302,7 @@ def _plan(resp, bucket, headers) -> dict[str, Any]:
         except ValueError:
             raise S3Error(400, "InvalidArgument",
                           "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map") from None
-    # S3 Bucket Keys are not supported for DSSE-KMS (kms-facts M4): each DSSE-KMS object
+    # S3 Bucket Keys are not supported for DSSE-KMS (sources: s3-bucket-keys): each DSSE-KMS object
     # gets its own data key even when the request or the bucket default asks for one.
     # (Whether S3 rejects such a request, and with which error, is not documented.)
     use_bucket_key = str(bucket_key).lower() == "true" and algorithm != SSE_DSSE
@@ -335,7 +335,7 @@ def _store(fake_key, sealed: Sealed | None, plan: dict[str, Any], ciphertext: by
         fake_key.bucket_key_enabled = None
     else:
         fake_key.encryption = plan["algorithm"]
-        fake_key.kms_key_id = sealed.key_arn   # S3 reports the key ARN (kms-facts M3)
+        fake_key.kms_key_id = sealed.key_arn   # S3 reports the key ARN (sources: sse-kms)
         fake_key.bucket_key_enabled = "true" if sealed.bucket_key else None
 
 
@@ -385,7 +385,7 @@ def _install() -> None:
 
     # moto reports the KMS key id only for aws:kms; S3 reports it for DSSE-KMS too
     # (S3 API PutObject/GetObject/HeadObject: SSEKMSKeyId "if present, indicates the ID
-    # of the KMS key that was used for object encryption"; kms-facts M5).
+    # of the KMS key that was used for object encryption"; sources: dsse-kms).
     original_response_dict = FakeKey.response_dict
 
     def response_dict(self) -> dict:
@@ -399,7 +399,7 @@ def _install() -> None:
     @wrap(S3Backend, "create_bucket")
     def create_bucket(self, original, *args, **kwargs):
         bucket = original(self, *args, **kwargs)
-        bucket.encryption = default_encryption()   # kms-facts M1
+        bucket.encryption = default_encryption()   # sources: sse-s3-default
         bucket._kmslab_blocked = list(DEFAULT_BLOCKED)
         return bucket
 

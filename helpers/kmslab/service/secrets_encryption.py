@@ -10,10 +10,10 @@ security-encryption.html; AWS KMS Developer Guide, services-secrets-manager.md):
   is encrypted outside KMS (AES-256-GCM) under its own 256-bit data key from
   GenerateDataKey, asked on the caller's behalf via
   secretsmanager.<region>.amazonaws.com; only the ciphertext and the encrypted
-  data key are kept (kms-facts N8: a unique data key per version);
+  data key are kept (sources: secrets-manager: a unique data key per version);
 - the encryption context is {"SecretARN": <secret ARN>, "SecretVersionId": <version id>}
   ("Secrets Manager encryption context" in the KMS Developer Guide);
-- the key is the secret's KmsKeyId, else the AWS managed key aws/secretsmanager (N8);
+- the key is the secret's KmsKeyId, else the AWS managed key aws/secretsmanager (sources: secrets-manager);
 - when a request establishes or changes the key (KmsKeyId given), Secrets Manager
   first checks the caller may use it: GenerateDataKey then Decrypt with
   SecretVersionId "RequestToValidateKeyAccess" (same guide, "Validating access");

@@ -7,9 +7,9 @@ returns it to anyone (../shared/reference/moto-gaps.md). Here:
   ssm.<region>.amazonaws.com, with the encryption context
   {"PARAMETER_ARN": <parameter ARN>} that Parameter Store uses (Systems Manager
   User Guide, "How AWS Systems Manager Parameter Store uses AWS KMS"); the
-  default key is aws/ssm (kms-facts N7). Only the ciphertext is stored.
+  default key is aws/ssm (sources: parameter-store). Only the ciphertext is stored.
   Advanced-tier parameters (values up to 8 KB) use envelope encryption: a data
-  key from GenerateDataKey encrypts the value (kms-facts N7).
+  key from GenerateDataKey encrypts the value (sources: parameter-store).
 - GetParameter(s)/GetParametersByPath/GetParameterHistory with
   WithDecryption=False return the base64 ciphertext; with True they ask KMS
   to Decrypt, so a disabled key blocks the read.

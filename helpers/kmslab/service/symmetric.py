@@ -15,9 +15,9 @@ API for other modules (S3, SSM, data key pairs ...):
 None of these check key state or permissions: go through `dispatch.invoke` for that.
 
 AWS: SYMMETRIC_DEFAULT is 256-bit AES-GCM, and the encryption context is
-cryptographically bound as AAD (kms-facts C2, N1). A key keeps all earlier
-material after rotation and Decrypt picks the right one (kms-facts F4); the
-ciphertext names the key, so KeyId is optional on Decrypt (kms-facts C16).
+cryptographically bound as AAD (sources: symmetric-default, encryption-context). A key keeps all earlier
+material after rotation and Decrypt picks the right one (sources: rotation-keeps-old-material); the
+ciphertext names the key, so KeyId is optional on Decrypt (sources: decrypt-key-and-algorithm).
 
 Blob layout (the sandbox's own; real KMS's format is not public):
   version(1) | account(12) | len(key id)(1) | key id | material id(32) | iv(12) | AES-GCM ciphertext+tag
@@ -40,21 +40,21 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from .errors import KmsError
 
 VERSION = 1
-MAX_PLAINTEXT = 4096  # kms-facts C5
+MAX_PLAINTEXT = 4096  # sources: encrypt-plaintext-limits
 _IV = 12
 _lock = threading.RLock()
 
 
 @dataclass
 class Material:
-    """One version of a key's material (kms-facts F3/F4)."""
+    """One version of a key's material (sources: rotation-history, rotation-keeps-old-material)."""
 
     id: str  # KeyMaterialId: 64 hex characters
     secret: bytes = field(repr=False)
     created: _dt.datetime | None = None
     rotation_type: str | None = None  # None for the original material, else AUTOMATIC / ON_DEMAND
     rotation_date: _dt.datetime | None = None
-    # imported material only (kms-facts F6)
+    # imported material only (sources: imported-key-material)
     imported: bool = False
     description: str | None = None
     expiration_model: str | None = None
@@ -100,7 +100,7 @@ def current_material(key: Any) -> Material | None:
 def encode_context(context: dict[str, str] | None) -> bytes:
     """Canonical AAD for an encryption context: sorted, length-prefixed UTF-8.
 
-    Length prefixes keep {'ab': 'c'} and {'a': 'bc'} apart (kms-facts N1: an
+    Length prefixes keep {'ab': 'c'} and {'a': 'bc'} apart (sources: encryption-context: an
     exact match is required; only the order of pairs may differ).
     """
     if not context:

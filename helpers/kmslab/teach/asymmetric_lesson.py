@@ -1,11 +1,11 @@
-"""Lesson 05 helpers: plaintext limits per key spec (kms-facts C5) and a symmetric vs
+"""Lesson 05 helpers: plaintext limits per key spec (sources: encrypt-plaintext-limits) and a symmetric vs
 asymmetric speed comparison with `cryptography` on this machine."""
 from __future__ import annotations
 
 import os
 import time
 
-#: Maximum plaintext bytes per Encrypt call (kms-facts C5). SM2PKE (1024, China Regions only) is left out.
+#: Maximum plaintext bytes per Encrypt call (sources: encrypt-plaintext-limits). SM2PKE (1024, China Regions only) is left out.
 PLAINTEXT_LIMITS = {
     ("SYMMETRIC_DEFAULT", "SYMMETRIC_DEFAULT"): 4096,
     ("RSA_2048", "RSAES_OAEP_SHA_1"): 214, ("RSA_2048", "RSAES_OAEP_SHA_256"): 190,
@@ -16,7 +16,7 @@ HASH_BITS = {"RSAES_OAEP_SHA_1": 160, "RSAES_OAEP_SHA_256": 256}
 
 
 def oaep_limit(key_bits: int, hash_bits: int) -> int:
-    """RSA-OAEP's plaintext limit: key bytes - 2 * hash bytes - 2 (kms-facts C5)."""
+    """RSA-OAEP's plaintext limit: key bytes - 2 * hash bytes - 2 (sources: encrypt-plaintext-limits)."""
     return key_bits // 8 - 2 * (hash_bits // 8) - 2
 
 

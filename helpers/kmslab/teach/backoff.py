@@ -1,23 +1,23 @@
 """The backoff laboratory: N clients contending for one resource, five retry strategies.
 
 The model follows the simulator behind the AWS Architecture Blog post
-"Exponential Backoff And Jitter" ([SIM] aws-samples/aws-arch-backoff-simulator,
-kms-facts L1-L6), rewritten here as a small discrete-event simulation:
+"Exponential Backoff And Jitter" (aws-samples/aws-arch-backoff-simulator,
+sources: backoff-and-jitter-post, backoff-formulas), rewritten here as a small discrete-event simulation:
 
 - one row guarded by optimistic concurrency: a client reads the version, then
   writes with it; the write fails if another client wrote first;
 - every message crosses a network with delay |Normal(10 ms, 2 ms)|;
 - each client must make one successful write, then stops; after a failed
   write it backs off for `strategy(attempt)` and tries again (read, write);
-- defaults: base 5 ms, cap 2000 ms, as in [SIM].
+- defaults: base 5 ms, cap 2000 ms, as in aws-samples/aws-arch-backoff-simulator.
 
 Strategies (attempt n = 1 for the first retry):
   none                 sleep = 0
-  exponential          sleep = min(cap, base * 2**n)                          (L2)
-  full_jitter          sleep = uniform(0, min(cap, base * 2**n))               (L3)
-  equal_jitter         t = min(cap, base * 2**n); sleep = t/2 + uniform(0, t/2) (L4)
+  exponential          sleep = min(cap, base * 2**n)                          (sources: backoff-formulas)
+  full_jitter          sleep = uniform(0, min(cap, base * 2**n))               (sources: backoff-formulas)
+  equal_jitter         t = min(cap, base * 2**n); sleep = t/2 + uniform(0, t/2) (sources: backoff-formulas)
   decorrelated_jitter  sleep = min(cap, uniform(base, previous_sleep * 3)),
-                       previous_sleep starting at base                        (L5)
+                       previous_sleep starting at base                        (sources: backoff-formulas)
 
 We measure the total calls (writes) the server saw, the work, and the time until
 the last client finished. Pure Python with a seeded random.Random, so a cell

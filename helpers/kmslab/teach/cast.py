@@ -11,7 +11,7 @@ Members (account A = the sandbox's default account, B = a second account):
 - app          role "app-role" in A, used through an assumed-role session "app"
 - outsider     IAM user in A with no IAM policy, named nowhere
 - partner      IAM user in B whose IAM policy allows using keys in A (the external side of
-               a cross-account pair, kms-facts H8)
+               a cross-account pair, sources: cross-account-access)
 - partner_no_iam  IAM user in B with no IAM policy
 Account B is reached as AWS Organizations does, by assuming its
 OrganizationAccountAccessRole from account A.

@@ -7,6 +7,9 @@ ciphertexts, files), never the text of their code, and answers one of:
 - wrong: which part is wrong, and a hint toward the lesson section to reread;
 - todo:  "not done yet", while the learner's variable is still `...`.
 
+Each line starts with its mark in words, [ok], [wrong] or [todo]: not emoji, which a
+browser without an emoji font (stock Debian Chromium) shows as empty boxes.
+
 A check never shows a traceback: anything unexpected becomes a "wrong" answer
 that names the part being checked.
 
@@ -25,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 OK, WRONG, TODO = "ok", "wrong", "todo"
-_MARK = {OK: "✅", WRONG: "❌", TODO: "⏳"}
+#: The mark that starts each answer: words that carry the meaning on their own (quiz feedback uses them too).
+MARKS = {OK: "[ok]", WRONG: "[wrong]", TODO: "[todo]"}
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,10 @@ class Feedback:
     @property
     def text(self) -> str:
         if self.status == OK:
-            return f"{_MARK[OK]} {self.task}: {self.message}"
+            return f"{MARKS[OK]} {self.task}: {self.message}"
         if self.status == TODO:
-            return f"{_MARK[TODO]} {self.task}: not done yet ({self.message})"
-        line = f"{_MARK[WRONG]} {self.task}: {self.part}: {self.message}"
+            return f"{MARKS[TODO]} {self.task}: not done yet ({self.message})"
+        line = f"{MARKS[WRONG]} {self.task}: {self.part}: {self.message}"
         return line + (f"\n   Hint: {self.hint}" if self.hint else "")
 
     def _ipython_display_(self) -> None:  # shown as plain text, no Out[] prompt

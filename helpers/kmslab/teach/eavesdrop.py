@@ -4,7 +4,7 @@
         fetch(spy.port, ...)          # the client talks to the relay, not the server
     seen = spy.observe(secret=SECRET)
 
-`observe` summarises what a passive listener learns (kms-facts O4): over
+`observe` summarises what a passive listener learns (sources: what-tls-hides): over
 plain HTTP the whole page; over HTTPS only record types and sizes, the server
 name (SNI), the chosen version and cipher, and under TLS 1.2 the server's
 certificate. It returns counts, booleans and names, never raw bytes.
@@ -148,7 +148,7 @@ def observe(capture: Capture, secret: str) -> Observation:
     for message in records.clear_handshake(down_records):
         if message.kind == "ServerHello":
             version, cipher = records.server_choice(message.body)
-        elif message.kind == "Certificate":  # only ever in clear under TLS 1.2 (kms-facts O1, O2)
+        elif message.kind == "Certificate":  # only ever in clear under TLS 1.2 (sources: tls13, tls12)
             subjects += [_subject(der) for der in records.certificates(message.body)]
     return Observation(
         protocol="TLS",

@@ -1,7 +1,7 @@
 """The bytes of the kmslab envelope file format (version 1), and its errors.
 
 The format is this package's own, for teaching. It is NOT the AWS Encryption SDK
-message format and neither KMS nor the SDK can read it (kms-facts C16).
+message format and neither KMS nor the SDK can read it (sources: decrypt-key-and-algorithm).
 
 All integers are big-endian.
 
@@ -65,6 +65,10 @@ class EnvelopeContextError(EnvelopeError):
 
 class EnvelopeKeyError(EnvelopeError):
     """KMS would not decrypt the data key: wrong key, no permission, or a key that cannot be used."""
+
+
+class EnvelopeKeyRequiredError(EnvelopeKeyError):
+    """Decrypting without naming the expected KMS key (strict mode), which would trust the file."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
     key_lifecycle.plot_states()                      # figure
     key_lifecycle.attempt(kms.encrypt, KeyId=k, Plaintext=b"x")   # "ok" or the error code
 
-States and transitions follow kms-facts G1, G4, G5 and the KMS API Reference
+States and transitions follow sources: deletion-waiting-period, disable-before-delete, key-states and the KMS API Reference
 (DisableKey, EnableKey, ScheduleKeyDeletion, CancelKeyDeletion).
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ TRANSITIONS = [
     ("PendingDeletion", "deleted", "waiting period ends:\nkey, material, aliases gone", 0.0, (5.9, -1.6)),
 ]
 
-#: what each state allows (kms-facts G1, G4): crypto use, and how to leave it
+#: what each state allows (sources: deletion-waiting-period, disable-before-delete): crypto use, and how to leave it
 ALLOWS = {
     "Enabled": "all operations",
     "Disabled": "no crypto use\n(DisabledException)",

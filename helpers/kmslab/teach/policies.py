@@ -11,19 +11,19 @@ from typing import Iterable
 
 VERSION = "2012-10-17"
 
-#: What the console's "key administrators" statement allows (kms-facts H5): no cryptography.
+#: What the console's "key administrators" statement allows (sources: console-default-policy): no cryptography.
 KEY_ADMIN_ACTIONS = ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*",
                      "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*",
                      "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
                      "kms:CancelKeyDeletion"]
-#: What the console's "key users" statement allows (kms-facts H5).
+#: What the console's "key users" statement allows (sources: console-default-policy).
 KEY_USER_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
                     "kms:DescribeKey"]
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
 
 
 def account_root(account: str) -> str:
-    """The account principal (kms-facts H4)."""
+    """The account principal (sources: account-principal)."""
     return f"arn:aws:iam::{account}:root"
 
 
@@ -33,12 +33,12 @@ def enable_iam_statement(account: str) -> dict:
 
 
 def default_key_policy(account: str) -> dict:
-    """The policy KMS attaches to a key created by the API without one (kms-facts H3)."""
+    """The policy KMS attaches to a key created by the API without one (sources: default-key-policy)."""
     return {"Version": VERSION, "Id": "key-default-1", "Statement": [enable_iam_statement(account)]}
 
 
 def console_default(account: str, key_admins: Iterable[str] = (), key_users: Iterable[str] = ()) -> dict:
-    """The console's default policy with key administrators and key users (kms-facts H5)."""
+    """The console's default policy with key administrators and key users (sources: console-default-policy)."""
     admins, users = list(key_admins), list(key_users)
     statements = [enable_iam_statement(account)]
     if admins:
@@ -54,7 +54,7 @@ def console_default(account: str, key_admins: Iterable[str] = (), key_users: Ite
 
 
 def external_account_statement(external_account: str) -> dict:
-    """Key policy side of cross-account use (kms-facts H8); the other account still
+    """Key policy side of cross-account use (sources: cross-account-access); the other account still
     needs an IAM policy."""
     return {"Sid": "Allow use of the key by another account", "Effect": "Allow",
             "Principal": {"AWS": account_root(external_account)},
@@ -63,7 +63,7 @@ def external_account_statement(external_account: str) -> dict:
 
 
 def service_only(account: str, service: str, region: str) -> dict:
-    """The shape of the aws/s3 and aws/ebs managed key policies (kms-facts D3): anyone in
+    """The shape of the aws/s3 and aws/ebs managed key policies (sources: aws-managed-key-policy): anyone in
     the account, but only through the service; the account itself may only look."""
     service_host = "ec2" if service == "ebs" else service
     return {"Version": VERSION, "Id": f"auto-{service}-2", "Statement": [

@@ -1,32 +1,32 @@
-"""A KMS monthly bill calculator, for lessons (us-east-1 list prices, kms-facts E1-E5).
+"""A KMS monthly bill calculator, for lessons (us-east-1 list prices, sources: key-price, free-of-charge, request-prices).
 
     from kmslab.teach import pricing
     bill = pricing.monthly_bill(keys=3, rotations=[0, 1, 5], requests={"symmetric": 2_000_000})
     print(bill.table())
 
-Every number below is from kms-facts E1-E5 (https://aws.amazon.com/kms/pricing/).
+Every number below is from sources: key-price, free-of-charge, request-prices (https://aws.amazon.com/kms/pricing/).
 Older study notes say "$0.03 cents per 10,000 calls": wrong units, it is $0.03
 (three US cents) per 10,000 requests, $0.000003 per request.
 
 Two choices of this calculator that are not AWS facts, and are said so where used:
 - proration: a key that exists part of the month pays for its hours out of the
-  hours of a 30-day month (AWS: "prorated hourly", E1);
+  hours of a 30-day month (AWS: "prorated hourly", sources: key-price);
 - S3 Bucket Keys: modelled as one KMS request per `OBJECTS_PER_BUCKET_KEY` object
-  requests (an assumption; AWS says only "up to 99 percent" fewer requests, M4).
+  requests (an assumption; AWS says only "up to 99 percent" fewer requests, sources: s3-bucket-keys).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-KEY_MONTH = 1.00                 # E1: $1/month per KMS key (each MRK replica too), prorated hourly
-ROTATION_MONTH = 1.00            # E2: each of the first two rotations adds $1/month ...
-BILLED_ROTATIONS = 2             # E2: ... capped at the second rotation
+KEY_MONTH = 1.00                 # (sources: key-price) $1/month per KMS key (each MRK replica too), prorated hourly
+ROTATION_MONTH = 1.00            # (sources: key-price) each of the first two rotations adds $1/month ...
+BILLED_ROTATIONS = 2             # (sources: key-price) ... capped at the second rotation
 MAX_KEY_MONTH = KEY_MONTH + BILLED_ROTATIONS * ROTATION_MONTH   # so at most $3/month per key
-FREE_REQUESTS = 20_000           # E5: per month, all Regions together
+FREE_REQUESTS = 20_000           # (sources: request-prices) per month, all Regions together
 HOURS_IN_MONTH = 30 * 24         # calculator's choice for proration (not an AWS number)
 
-#: E4: dollars per 10,000 requests, and E5: whether the kind counts toward the free tier.
+#: (sources: request-prices) dollars per 10,000 requests, and sources: request-prices: whether the kind counts toward the free tier.
 REQUEST_PRICES: dict[str, tuple[float, bool]] = {
     "symmetric": (0.03, True),                # symmetric keys (Encrypt, Decrypt, GenerateDataKey, ...)
     "rsa_2048": (0.03, False),                # requests involving RSA_2048 keys: same price, asymmetric
@@ -36,7 +36,7 @@ REQUEST_PRICES: dict[str, tuple[float, bool]] = {
 }
 
 #: Assumption for the S3 Bucket Key curve: one KMS request per this many object
-#: requests. 100 gives exactly the "up to 99 percent" saving AWS quotes (M4); the
+#: requests. 100 gives exactly the "up to 99 percent" saving AWS quotes (sources: s3-bucket-keys); the
 #: real number depends on how many requesters (IAM sessions) use the bucket and how
 #: long each bucket key lives.
 OBJECTS_PER_BUCKET_KEY = 100
@@ -48,7 +48,7 @@ def per_request(kind: str = "symmetric") -> float:
 
 
 def rotation_surcharge(rotations: int) -> float:
-    """Monthly surcharge for a key rotated `rotations` times: $1 for each of the first two (E2)."""
+    """Monthly surcharge for a key rotated `rotations` times: $1 for each of the first two (sources: key-price)."""
     if rotations < 0:
         raise ValueError("rotations cannot be negative")
     return min(rotations, BILLED_ROTATIONS) * ROTATION_MONTH
@@ -56,9 +56,9 @@ def rotation_surcharge(rotations: int) -> float:
 
 def key_cost(rotations: int = 0, hours: float | None = None, *, aws_managed: bool = False,
              pending_deletion: bool = False) -> float:
-    """One key's monthly fee: $1 plus the rotation surcharge, prorated by hours (E1-E3).
+    """One key's monthly fee: $1 plus the rotation surcharge, prorated by hours (sources: key-price, free-of-charge).
 
-    AWS managed keys and keys scheduled for deletion have no monthly fee (E3, D6).
+    AWS managed keys and keys scheduled for deletion have no monthly fee (sources: free-of-charge, aws-managed-keys).
     """
     if aws_managed or pending_deletion:
         return 0.0
@@ -67,7 +67,7 @@ def key_cost(rotations: int = 0, hours: float | None = None, *, aws_managed: boo
 
 
 def request_cost(requests: Mapping[str, int], free_tier: bool = True) -> float:
-    """Dollars for a month of requests by kind; the free 20,000 apply to eligible kinds only (E4, E5)."""
+    """Dollars for a month of requests by kind; the free 20,000 apply to eligible kinds only (sources: request-prices)."""
     counts = {_kind(k): int(n) for k, n in requests.items()}
     if any(n < 0 for n in counts.values()):
         raise ValueError("request counts cannot be negative")

@@ -3,12 +3,13 @@
     from kmslab.teach import quiz
     bank = quiz.load()                       # validated; QuizError says which question is wrong
     quiz.show("rot-01")                      # markdown; the answer is in a <details> block
-    quiz.ask("rot-01", "B")                  # prints right/wrong, the explanation and the lesson
+    quiz.ask("rot-01", "B")                  # shows right/wrong, the explanation and the lesson
 
-The bank is data (kmslab/data/questions.json) so lessons, labs and tests share it.
-Answering is plain Python (`ask`), not a widget: it needs no extra package, works in
-JupyterLab, a terminal or a lab check, and prints the same text every time, which is
-what strict nbval compares. Rendered pages reveal answers with HTML <details>.
+The bank is data (kmslab/data/questions.json) so lessons, labs and tests share it; its texts
+are Markdown. Answering is plain Python (`ask`), not a widget: it needs no extra package and
+works in JupyterLab (feedback rendered as Markdown, so its lesson link can be clicked), in a
+terminal (plain text) or a lab check. It shows the same text every time, which is what
+strict nbval compares. Rendered pages reveal answers with HTML <details>.
 
 Command line:
     python -m kmslab.teach.quiz coverage docs/coverage.md
@@ -24,6 +25,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
+
+from .checks import MARKS, OK, TODO, WRONG
+from .markdown import DOLLAR, plain  # noqa: F401  (quiz.DOLLAR and quiz.plain are used by lessons and tests)
 
 ROOT = Path(__file__).resolve().parents[3]
 BANK = "questions.json"
@@ -55,12 +59,23 @@ TOPICS: dict[str, Topic] = {
 }
 
 REVIEW_LESSON = "11_exam_review.ipynb"
+# The bank's texts are Markdown, with every dollar sign written DOLLAR (tests/test_no_maths.py says why).
 _FIELDS = {"id", "topic", "lesson", "section", "question", "choices", "answer", "explanation"}
+# "sources" lists ids in kmslab/data/sources.json the answer rests on (tests check its numbers against them);
+# and "scenario_numbers" the numbers the question's own scenario brings in, which are not facts.
+_OPTIONAL = {"sources", "scenario_numbers"}
 _ID = re.compile(r"^[a-z]+(-[a-z]+)*-\d{2}$")
 
 
 class QuizError(ValueError):
     """The bank is not valid; the message names the question and the problem."""
+
+
+class UnknownQuestion(QuizError, KeyError):
+    """No question has this id; the message says which ids exist."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,8 @@ class Question:
     choices: tuple[str, ...]
     answer: tuple[int, ...]
     explanation: str
+    sources: tuple[str, ...] = ()
+    scenario_numbers: tuple[float, ...] = ()
 
     @property
     def letters(self) -> str:
@@ -80,12 +97,27 @@ class Question:
 
     @property
     def link(self) -> str:
-        """A markdown link to the lesson section (JupyterLab heading anchors).
+        """A markdown link to the lesson section, naming the section in its text.
 
-        JupyterLab (and nbconvert) make a heading's id from its rendered text with spaces
-        turned into dashes, so inline-code backticks are not part of it."""
-        anchor = self.section.replace("`", "").replace(" ", "-")
-        return f"[{self.lesson[:-6]} › {self.section}]({self.lesson}#{anchor})"
+        The anchor is the heading's id as JupyterLab renders it (markdown.heading_id).
+        JupyterLab 4 scrolls to it only when the lesson is already open, so the text
+        says where to look."""
+        from .markdown import heading_id
+
+        return f"[lesson {self.lesson[:2]}, section “{self.section}”]({self.lesson}#{heading_id(self.section)})"
+
+    @property
+    def how_many(self) -> str:
+        """What to answer: "one of A, B, C, D" or "two of A, B, C, D"."""
+        count = _NUMBER.get(len(self.answer), str(len(self.answer)))
+        return f"{count} of {', '.join(LETTERS[:len(self.choices)])}"
+
+
+def heading_anchor(heading: str) -> str:
+    """The id JupyterLab gives a notebook heading (markdown.heading_id)."""
+    from .markdown import heading_id
+
+    return heading_id(heading)
 
 
 # -- loading and validation ---------------------------------------------------------------
@@ -111,7 +143,7 @@ def validate(data: Any) -> list[Question]:
 
         if not isinstance(q, dict):
             raise wrong("must be a JSON object")
-        missing, extra = _FIELDS - set(q), set(q) - _FIELDS
+        missing, extra = _FIELDS - set(q), set(q) - _FIELDS - _OPTIONAL
         if missing:
             raise wrong(f"missing field(s) {sorted(missing)}")
         if extra:
@@ -144,12 +176,28 @@ def validate(data: Any) -> list[Question]:
             raise wrong("answer repeats an index")
         if len(answer) > 1 and f"choose {_NUMBER.get(len(answer), len(answer))}" not in q["question"].lower():
             raise wrong(f'a question with {len(answer)} answers must say "Choose {_NUMBER.get(len(answer))}."')
+        cited = q.get("sources", [])
+        if not isinstance(cited, list) or not all(isinstance(s, str) for s in cited):
+            raise wrong("sources must be a list of ids from kmslab/data/sources.json")
+        unknown = [s for s in cited if s not in _sources()]
+        if unknown:
+            raise wrong(f"unknown source id(s) {unknown}; see docs/sources.md")
+        scenario = q.get("scenario_numbers", [])
+        if not isinstance(scenario, list) or not all(isinstance(n, (int, float)) for n in scenario):
+            raise wrong("scenario_numbers must be a list of numbers")
         questions.append(Question(q["id"], q["topic"], q["lesson"], q["section"], q["question"],
-                                  tuple(choices), tuple(sorted(answer)), q["explanation"]))
+                                  tuple(choices), tuple(sorted(answer)), q["explanation"],
+                                  tuple(cited), tuple(scenario)))
     return questions
 
 
-_NUMBER = {2: "two", 3: "three"}
+_NUMBER = {1: "one", 2: "two", 3: "three"}
+
+
+def _sources():
+    from kmslab import sources
+
+    return sources.load()
 
 
 def load(path: str | Path | None = None) -> list[Question]:
@@ -158,31 +206,71 @@ def load(path: str | Path | None = None) -> list[Question]:
 
 
 def by_id(question_id: str, bank: list[Question] | None = None) -> Question:
-    for q in bank or load():
+    """The question with this id; UnknownQuestion says which ids exist."""
+    bank = bank or load()
+    for q in bank:
         if q.id == question_id:
             return q
-    raise KeyError(f"no question {question_id!r} in the bank")
+    raise UnknownQuestion(_unknown(question_id, bank))
+
+
+def _unknown(question_id: Any, bank: list[Question]) -> str:
+    """There is no such question: the nearest id, and every id, grouped by topic."""
+    import difflib
+
+    ids = [q.id for q in bank]
+    near = difflib.get_close_matches(str(question_id), ids, n=1)
+    groups: dict[str, list[str]] = {}
+    for qid in ids:
+        groups.setdefault(qid.rsplit("-", 1)[0], []).append(qid.rsplit("-", 1)[1])
+    listed = ", ".join(f"{prefix}-{n[0]}" + (f" to -{n[-1]}" if len(n) > 1 else "") for prefix, n in groups.items())
+    guess = f" Did you mean {near[0]!r}?" if near else ""
+    return f"There is no question {question_id!r}.{guess} The ids are: {listed}."
 
 
 # -- showing and answering ------------------------------------------------------------------
 
 def markdown(q: Question, number: int | None = None, reveal: bool = True) -> str:
-    """A question as markdown; with `reveal`, the answer sits in a closed <details> block."""
+    """A question as markdown; with `reveal`, the answer sits in a closed <details> block.
+
+    Dollar signs are escaped so that JupyterLab does not typeset prices as maths. Sources link
+    to docs/sources.md from a notebook folder (notebooks/ or labs/)."""
+    from kmslab.sources import escape_dollars, link
+
     title = f"**Q{number}** " if number is not None else ""
     lines = [f"{title}`{q.id}` · {q.question}", ""]
     lines += [f"- **{LETTERS[i]}.** {c}" for i, c in enumerate(q.choices)]
     if reveal:
         lines += ["", "<details><summary>Show the answer</summary>", "",
                   f"**Answer: {', '.join(q.letters)}.** {q.explanation}", "",
-                  f"Lesson: {q.link}", "", "</details>"]
-    return "\n".join(lines)
+                  f"Lesson: {q.link}"]
+        if q.sources:
+            lines += ["", "Sources: " + ", ".join(link(s) for s in q.sources)]
+        lines += ["", "</details>"]
+    return escape_dollars("\n".join(lines))
 
 
-def show(question_id: str):
-    """Display one question (markdown, answer hidden in <details>)."""
-    from IPython.display import Markdown
+class Shown:
+    """Markdown for JupyterLab (links can be clicked), plain text everywhere else."""
 
-    return Markdown(markdown(by_id(question_id)))
+    def __init__(self, markdown_text: str):
+        self.markdown = markdown_text
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:
+        return plain(self.markdown)
+
+    __str__ = __repr__
+
+
+def show(question_id: str) -> Shown:
+    """One question (markdown, answer hidden in <details>)."""
+    try:
+        return Shown(markdown(by_id(question_id)))
+    except UnknownQuestion as unknown:
+        return Shown(f"{MARKS[WRONG]} {unknown}")
 
 
 def _parse_answer(q: Question, answer: Any) -> tuple[int, ...] | None:
@@ -200,41 +288,45 @@ def _parse_answer(q: Question, answer: Any) -> tuple[int, ...] | None:
 
 
 def feedback(question_id: str, answer: Any = None, bank: list[Question] | None = None) -> str:
-    """The text `ask` prints: not answered yet, not a valid choice, right or wrong."""
-    q = by_id(question_id, bank)
-    options = ", ".join(LETTERS[:len(q.choices)])
+    """What `ask` shows, as Markdown: not answered yet, not a valid choice, right or wrong.
+
+    It starts with the same marks as the lab checks: [ok], [wrong] or [todo]."""
+    try:
+        q = by_id(question_id, bank)
+    except UnknownQuestion as unknown:
+        return f"{MARKS[WRONG]} {unknown}"
+    n = len(q.answer)
+    example = "" if n == 1 else f' ({_NUMBER.get(n, n)} letters, e.g. "{"".join(LETTERS[i] for i in (0, 2, 3, 4, 5)[:n])}")'
     if answer is None or answer == "":
-        return f"{q.id}: not answered yet. Set your answer to one of {options}, then run the cell."
+        return f"{MARKS[TODO]} {q.id}: not answered yet. Set your answer to {q.how_many}{example}, then run the cell."
     picked = _parse_answer(q, answer)
     if picked is None:
-        return f"{q.id}: {answer!r} is not a choice here. Answer with one of {options}."
+        return f"{MARKS[WRONG]} {q.id}: {answer!r} is not a choice here. Answer with {q.how_many}{example}."
     letters = "".join(LETTERS[i] for i in picked)
     if picked == q.answer:
-        return f"{q.id}: {letters} is right. {q.explanation}"
-    need = len(q.answer)
-    if len(picked) != need:
-        return f"{q.id}: {letters} is not it. This question wants {need} choice(s). Read again: {q.link}"
-    return f"{q.id}: {letters} is not it. Try again, or read {q.link}"
+        return f"{MARKS[OK]} {q.id}: {letters} is right. {q.explanation}"
+    if len(picked) != len(q.answer):
+        return f"{MARKS[WRONG]} {q.id}: {letters} is not it. This question wants {q.how_many}. Read again: {q.link}"
+    return f"{MARKS[WRONG]} {q.id}: {letters} is not it. Try again, or read {q.link}"
 
 
 def ask(question_id: str, answer: Any = None) -> None:
-    """Answer a question with letters ("B", "AC") or indexes; prints the feedback."""
-    print(feedback(question_id, answer))
+    """Answer a question with letters ("B", "AC") or indexes; shows the feedback.
+
+    In JupyterLab the feedback is Markdown, so the lesson link can be clicked;
+    elsewhere it is printed as plain text."""
+    from IPython.display import display
+
+    display(Shown(feedback(question_id, answer)))
 
 
 # -- lesson references ------------------------------------------------------------------------
 
 def headings(notebook: Path) -> list[str]:
     """The markdown headings of a notebook, without the leading #s."""
-    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
-    found = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "markdown":
-            continue
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        found += [line.lstrip("#").strip() for line in source.splitlines()
-                  if re.match(r"^#{1,6} ", line)]
-    return found
+    from .markdown import notebook_headings
+
+    return notebook_headings(notebook)
 
 
 def reference_problem(q: Question, root: Path = ROOT) -> str | None:

@@ -5,7 +5,7 @@ A lesson turns them on, usually scaled down so that a few dozen calls throttle:
 
     from kmslab.teach import quota_settings
     quota_settings.enable(symmetric=20)       # 20 symmetric requests/s in every Region
-    quota_settings.documented("us-east-1")    # the real numbers (kms-facts J1-J4)
+    quota_settings.documented("us-east-1")    # the real numbers (sources: symmetric-request-quota, asymmetric-request-quotas, other-request-quotas)
     quota_settings.off()                      # back to no throttling
 
 This is a thin wrapper over kmslab.service.quotas, so lessons need not import the

@@ -2,7 +2,7 @@
 
 The sandbox throttles inside the mocked service (kmslab.service.quotas), so a
 plain boto3 client meets a real ThrottlingException and handles it with its
-real retry logic: legacy, standard or adaptive mode (kms-facts K1-K5). The only
+real retry logic: legacy, standard or adaptive mode (sources: retry-default-mode, legacy-retry-mode, standard-retry-mode, adaptive-retry-mode, max-attempts-meaning). The only
 thing changed here is *time*. Inside `virtual_time()`:
 
 - the backoff sleep botocore takes before a retry (`botocore.endpoint` calls
@@ -20,7 +20,7 @@ rate measurements start on the sandbox clock.
 
 What botocore reports: `ResponseMetadata.RetryAttempts` (retries made) and,
 when it gave up, `MaxAttemptsReached`. In `Config(retries={"max_attempts": N})`
-N counts retries (N+1 attempts); `total_max_attempts` counts attempts (K5).
+N counts retries (N+1 attempts); `total_max_attempts` counts attempts (sources: max-attempts-meaning).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterator
 
 from .. import clock as _clock
 
-#: botocore's default total attempts per mode (kms-facts K2, K3).
+#: botocore's default total attempts per mode (sources: legacy-retry-mode, standard-retry-mode).
 DEFAULT_TOTAL_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
 
 
@@ -113,7 +113,7 @@ def virtual_time(seed: int | None = 0) -> Iterator[VirtualTime]:
 
 
 def retry_config(mode: str, total_max_attempts: int | None = None):
-    """A botocore Config for `mode`; total_max_attempts counts every attempt (K5)."""
+    """A botocore Config for `mode`; total_max_attempts counts every attempt (sources: max-attempts-meaning)."""
     from botocore.config import Config
 
     retries: dict[str, Any] = {"mode": mode}

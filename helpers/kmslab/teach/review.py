@@ -3,9 +3,13 @@ suite, the coverage table, and every question with a cell to answer it.
 
 Built by `python -m kmslab.teach.quiz build-notebook notebooks/11_exam_review.ipynb`,
 then executed with `python -m kmslab.notebooks run notebooks/11_exam_review.ipynb`.
-Every fact in the summary tables is from ../shared/reference/kms-facts.md (ids in comments).
+The "Numbers to know" table is generated from data/sources.json (`numbers_to_know`), each row
+linking its entry on docs/sources.md; tests check its numbers against the entries' values.
+Dollar signs in every Markdown cell are escaped so JupyterLab does not typeset them as maths.
 """
 from __future__ import annotations
+
+from kmslab import sources
 
 from .quiz import TOPICS, Question, markdown
 
@@ -40,33 +44,24 @@ LESSONS = """## 1. The suite on one page
 | 09 Quotas and throttling | `ThrottlingException` → backoff with jitter, then caching / Bucket Keys, then a quota increase. Requests made for you by AWS services count. |
 | 10 KMS in AWS services | SSE-S3 by default since 2023; SSE-KMS, Bucket Keys (up to 99% fewer calls), DSSE-KMS, SSE-C (HTTPS, blocked by default since April 2026). SecureString (`aws/ssm`), Secrets Manager (`aws/secretsmanager`). |"""
 
-# kms-facts: E1-E5 (prices), F1/F2/J7 (rotation), J1/J3 (quotas), J7 (resources), C5/C13 (sizes),
-# G1 (deletion), H6 (policy size), H10 (grant tokens), K1-K3 (retries; the installed botocore 1.44
-# defaults to standard, K1 describes 1.43).
-NUMBERS = """### Numbers to know
+NUMBERS_INTRO = """### Numbers to know
 
-| what | number | older notes say |
-|---|---|---|
-| symmetric request price | **$0.03 per 10,000** requests; 20,000 free a month | "$0.03 cents" (100× too low) |
-| customer managed key | $1 a month, + $1 for each of the first two rotations (max $3) | "$1/month" (incomplete) |
-| RSA `GenerateDataKeyPair` | $12.00 per 10,000 | "$0.15" (that is other asymmetric requests) |
-| symmetric quota (rps, shared per account and Region) | 10,000; 20,000 in six Regions; 100,000 in us-east-1, us-west-2, eu-west-1 | 5,500 |
-| RSA / ECC quota (rps) | 1,000 / 1,000 | 500 / 300 |
-| on-demand rotations per key | 25 (not adjustable) | 10 |
-| automatic rotation period | 90–2560 days, default 365 | — |
-| imported key material | on-demand rotation with `NEW_KEY_MATERIAL` (symmetric) | "only manual rotation" |
-| deletion waiting period | 7–30 days, default 30 | — |
-| `Encrypt` plaintext (symmetric) | 4096 bytes | — |
-| data key / `GenerateRandom` size | 1–1024 bytes | — |
-| key policy size | 32 KB (32,768 bytes) | — |
-| grants per key / grant tokens per request | 50,000 / 10 | — |
-| customer managed keys per Region / aliases per key | 100,000 / 50 | — |
-| botocore retry mode, total attempts | standard (the default in botocore 1.44, installed here): 3, backoff capped at 20 s; legacy: 5 | "legacy is the default" (true up to botocore 1.43) |"""
+Each row links to its entry on the [sources page](../docs/sources.md), which names the AWS pages."""
+
+
+def numbers_markdown(data: sources.Sources | None = None) -> str:
+    """The "Numbers to know" table, from data/sources.json."""
+    data = data or sources.load()
+    lines = [NUMBERS_INTRO, "", "| what | number | older notes say |", "|---|---|---|"]
+    lines += [f"| {sources.link(row.sources[0], text=row.what)} | {row.number} | {row.older} |"
+              for row in data.numbers_to_know]
+    return sources.escape_dollars("\n".join(lines))
+
 
 COVERAGE = """## 2. Coverage: topics, lessons, labs and questions
 
 Which DVA-C02 encryption topics the suite teaches (lessons), lets you practise (labs) and
-asks about (questions). The same table is in `docs/coverage.md`."""
+asks about (questions). The same table is in [docs/coverage.md](../docs/coverage.md)."""
 
 HOW = """## 3. How to answer
 
@@ -78,7 +73,7 @@ SUMMARY = """## Summary
 - The exam's encryption questions are mostly about **which KMS feature fits a need**: envelope
   encryption for data over 4 KB, `GetPublicKey` for parties outside AWS, grants for services,
   `kms:ViaService` for "only through S3", Bucket Keys or caching for throttling and cost.
-- Learn the current numbers, not the old ones: **$0.03 per 10,000 requests**, **25** on-demand
+- Learn the current numbers, not the old ones: **<span>\\$</span>0.03 per 10,000 requests**, **25** on-demand
   rotations, symmetric quotas **10,000 / 20,000 / 100,000** requests per second.
 - Every answer above links back to the lesson section that shows it in the sandbox.
 
@@ -87,30 +82,37 @@ SUMMARY = """## Summary
 - Exam guide: [AWS Certified Developer – Associate (DVA-C02)](https://docs.aws.amazon.com/aws-certification/latest/developer-associate-02/developer-associate-02.html)
 - [AWS KMS concepts](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html)
 - [AWS KMS quotas](https://docs.aws.amazon.com/kms/latest/developerguide/limits.html)
-- [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)"""
+- [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)
+
+That is the whole course. The [map in lesson 00](00_start_here.ipynb#The-map) lists every lesson and lab,
+to go back to any of them."""
 
 
-# kms-facts J1: the shared symmetric quota, by Region group (requests per second).
+# The shared symmetric quota, by Region group (requests per second), from data/sources.json.
+_QUOTA = sources.load()["symmetric-request-quota"].values
 SYMMETRIC_QUOTAS = (
-    ("most Regions", 10_000),
-    ("us-east-2, ap-southeast-1, ap-southeast-2,\nap-northeast-1, eu-central-1, eu-west-2", 20_000),
-    ("us-east-1, us-west-2, eu-west-1", 100_000),
+    ("most Regions", _QUOTA["default_rps"]),
+    ("us-east-2, ap-southeast-1, ap-southeast-2,\nap-northeast-1, eu-central-1, eu-west-2", _QUOTA["larger_rps"]),
+    ("us-east-1, us-west-2, eu-west-1", _QUOTA["largest_rps"]),
 )
 
 
 def plot_symmetric_quotas():
     """Bars: the symmetric request quota by Region group, with the stale 5,500 marked."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.4))
     names = [n for n, _ in SYMMETRIC_QUOTAS][::-1]
     values = [v for _, v in SYMMETRIC_QUOTAS][::-1]
     ax.barh(names, values, color="#5b8e7d")
     for y, v in enumerate(values):
         ax.text(v, y, f" {v:,}", va="center")
-    ax.axvline(5_500, color="#c0504d", linestyle="--")
-    ax.text(5_500, len(values) - 0.45, " 5,500: the out-of-date figure", color="#c0504d", fontsize=9)
+    # The stale figure goes in the legend, in the empty space beside the short bars (not over the title).
+    ax.axvline(5_500, color="#c0504d", linestyle="--", label="5,500: the out-of-date figure older notes quote")
+    ax.legend(loc="upper right", fontsize=9, frameon=False)
     ax.set_xlim(0, 125_000)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     ax.set_xlabel("symmetric cryptographic requests per second, shared per account and Region")
     ax.set_title("KMS symmetric request quotas today")
     fig.tight_layout()
@@ -131,7 +133,7 @@ def build(bank: list[Question]):
                       'from kmslab.teach import quiz, review\nbank = quiz.load()\n'
                       'print(f"{len(bank)} questions on {len(quiz.TOPICS)} topics")'),
         new_markdown_cell(LESSONS),
-        new_markdown_cell(NUMBERS),
+        new_markdown_cell(numbers_markdown()),
         new_markdown_cell("The quotas, as a picture: where you are decides how fast you may call KMS."),
         new_code_cell("review.plot_symmetric_quotas()"),
         new_markdown_cell(COVERAGE),
@@ -150,8 +152,12 @@ def build(bank: list[Question]):
         for q in questions:
             number += 1
             cells.append(new_markdown_cell(markdown(q, number)))
-            cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. "B"'))
+            example = '"B"' if len(q.answer) == 1 else '"AC" (choose two)' if len(q.answer) == 2 else '"ACD"'
+            cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. {example}'))
     cells.append(new_markdown_cell(SUMMARY))
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = sources.escape_dollars(cell.source)
     nb = new_notebook(cells=cells, metadata=dict(STANDARD_METADATA))
     # Stable cell ids (nbformat would draw random ones): derived from the position.
     for i, cell in enumerate(nb.cells):

@@ -56,7 +56,7 @@ def plot(versions: list[Version], ciphertexts: list[tuple[str, _dt.datetime, str
         until = starts[i + 1] if i + 1 < len(versions) else end
         color = colors.get(v.how, "#888888")
         ax.barh(i, until - starts[i], left=starts[i], height=0.5, color=color)
-        if until < end:  # kept after the next rotation: still decrypts (kms-facts F4)
+        if until < end:  # kept after the next rotation: still decrypts (sources: rotation-keeps-old-material)
             ax.barh(i, end - until, left=until, height=0.5, color=color, alpha=0.25)
         ax.text(starts[i], i - 0.3, f" {v.how}", fontsize=8, va="bottom", style="italic")
     stacked: dict[tuple, int] = {}  # labels at the same spot go one under the other

@@ -7,7 +7,7 @@
 
 Keys are ECDSA P-256: fast to make and accepted by every TLS client.
 Validity comes from real wall time (time.time), never from the sandbox's
-frozen clock: TLS clients check dates against the real time (kms-facts O3).
+frozen clock: TLS clients check dates against the real time (sources: certificate-verification).
 """
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def _make_leaf(ca_key, ca_cert):
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _dt.timedelta(hours=1))
         .not_valid_after(now + _dt.timedelta(days=SERVER_DAYS))
-        # Clients match the host name against the SAN, not the CN (RFC 6125, kms-facts O3).
+        # Clients match the host name against the SAN, not the CN (RFC 6125, sources: certificate-verification).
         .add_extension(x509.SubjectAlternativeName([
             x509.DNSName(SERVER_NAME), x509.IPAddress(ipaddress.ip_address(SERVER_IP))]),
             critical=False)

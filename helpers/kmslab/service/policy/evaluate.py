@@ -127,7 +127,7 @@ def names_principal(name: str, principal: Principal) -> str | None:
     if name.isdigit():
         name = f"arn:aws:iam::{name}:root"
     if name == principal.account_principal:
-        # The account principal is the root user itself, and delegation for everyone else (kms-facts H4).
+        # The account principal is the root user itself, and delegation for everyone else (sources: account-principal).
         return "direct" if principal.kind == "root" else "account"
     if name == principal.arn:
         return "direct"

@@ -21,7 +21,7 @@ OBSERVABLES = (
     "server name", "tls version", "cipher suite", "record sizes", "ip addresses and ports",
     "server certificate", "url path", "http headers", "page content", "the secret",
 )
-# Why each hidden thing is hidden (kms-facts O1, O4).
+# Why each hidden thing is hidden (sources: tls13, what-tls-hides).
 _HIDDEN_WHY = {
     "url path": "the path is in the request line, which travels inside the encrypted records; only the "
                 "server name (SNI) is in clear",
@@ -95,7 +95,7 @@ def _truth(seen: Any) -> dict[str, bool]:
         "tls version": bool(seen.version),
         "cipher suite": bool(seen.cipher),
         "record sizes": bool(seen.records_to_server),
-        "ip addresses and ports": True,  # the relay had to connect to them (kms-facts O4)
+        "ip addresses and ports": True,  # the relay had to connect to them (sources: what-tls-hides)
         "server certificate": seen.certificate_visible,
         "url path": False,
         "http headers": False,

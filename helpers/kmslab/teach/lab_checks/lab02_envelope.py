@@ -82,8 +82,7 @@ def _open_body(fields: dict[str, bytes], data_key: bytes) -> bytes:
                     HINT_STEPS) from None
 
 
-@check("Task 1: a file encrypted with a data key", hint=HINT_STEPS)
-def check_envelope_file(kms: Any, sealed: Any, original: Any, recovered: Any) -> str:
+def _envelope_file(kms: Any, sealed: Any, original: Any, recovered: Any) -> str:
     path = _sealed_file(sealed, "sealed")
     raw = path.read_bytes()
     fields = read_sealed(path)
@@ -106,11 +105,20 @@ def check_envelope_file(kms: Any, sealed: Any, original: Any, recovered: Any) ->
     body = _open_body(fields, data_key)
     content = Path(original).read_bytes()
     expect(body == content, "ciphertext", "decrypts, but not to the original file's bytes")
+    if recovered is None:  # the file is right, so decrypt_file ran and gave back nothing
+        raise Wrong("decrypt_file", "your function returned nothing (did you forget `return`?): "
+                    "return the plaintext bytes", HINT_STEPS)
     require(recovered, "recovered")
     expect(isinstance(recovered, bytes), "decrypt_file",
            f"returned a {type(recovered).__name__}; return the plaintext bytes")
     expect(recovered == content, "decrypt_file", "returned bytes that differ from the original file")
     return f"KMS decrypts the data key, the data key opens the file ({len(content)} bytes), no plaintext key stored"
+
+
+# `recovered` is None both before Task 1 is done and when decrypt_file forgets `return`:
+# the sealed file tells them apart, so look at it first.
+_envelope_file.accepts_unfinished = True  # type: ignore[attr-defined]
+check_envelope_file = check("Task 1: a file encrypted with a data key", hint=HINT_STEPS)(_envelope_file)
 
 
 @check("Task 2: an encryption context bound to the data key", hint=HINT_CONTEXT)

@@ -1,5 +1,5 @@
 """Checks for lab 04 (key rotation): a 180-day rotation period, an on-demand rotation,
-an old ciphertext that still decrypts, and an alias moved to a new key (kms-facts F1-F7).
+an old ciphertext that still decrypts, and an alias moved to a new key (sources: automatic-rotation, on-demand-rotation, rotation-history, rotation-keeps-old-material, keys-that-cannot-rotate, imported-key-material, manual-rotation).
 
 Everything is read back through boto3: GetKeyRotationStatus, ListKeyRotations, Decrypt
 (whose KeyMaterialId names the material that decrypted), ListAliases and DescribeKey.
@@ -17,7 +17,7 @@ HINT_ON_DEMAND = "lesson 06, '3. On-demand rotation'"
 HINT_SAME_ID = "lesson 06, '4. Same key, every ciphertext still decrypts'"
 HINT_ALIAS = "lesson 06, '9. Manual rotation: a new key behind the same alias'"
 PERIOD = 180
-DEFAULT_PERIOD = 365  # kms-facts F1
+DEFAULT_PERIOD = 365  # sources: automatic-rotation
 
 
 def _meta(kms: Any, key_id: Any, name: str = "key_id") -> dict:

@@ -1,6 +1,6 @@
 """Checks for lab 05 (key policies): a key policy that separates managing a key from using it,
 limits an application to one encryption context, and shares decryption with a second account;
-then the IAM policy the second account needs (kms-facts H2, H4, H5, H7, H8, H9, N1).
+then the IAM policy the second account needs (sources: explicit-permission-required, account-principal, console-default-policy, lockout-safety-check, cross-account-access, condition-keys, encryption-context).
 
 The checks apply the learner's documents with PutKeyPolicy and PutUserPolicy, then run the
 cast (`kmslab.teach.cast`) against the key: every case is a real request, decided by the
@@ -23,8 +23,8 @@ OTHER_CONTEXT = {"tenant": "green"}
 HINT_POLICY = "lesson 07, '1. Every key has exactly one key policy'"
 HINT_ADMINS = "lesson 07, '3. The console's default policy: key administrators and key users'"
 HINT_CONTEXT = "lesson 07, '7. Conditions', kms:EncryptionContext:"
-HINT_CROSS = "lesson 07, '6. Cross-account use' (the key policy AND an IAM policy, kms-facts H8)"
-HINT_LOCKOUT = "lesson 07, '4. Taking the delegation statement out' (the lockout safety check, kms-facts H7)"
+HINT_CROSS = "lesson 07, '6. Cross-account use' (the key policy AND an IAM policy, docs/sources.md#cross-account-access)"
+HINT_LOCKOUT = "lesson 07, '4. Taking the delegation statement out' (the lockout safety check, docs/sources.md#lockout-safety-check)"
 
 _users = itertools.count(1)
 _clients: dict[int, tuple[Any, Any]] = {}

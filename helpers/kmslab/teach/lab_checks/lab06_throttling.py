@@ -1,6 +1,6 @@
 """Checks for lab 06 (throttling): a botocore retry configuration that survives a burst, a
 backoff with full jitter, and data key caching that keeps the KMS calls under a budget
-(kms-facts J6, K1-K5, L2-L6, N3).
+(sources: throttling, retry-default-mode, legacy-retry-mode, standard-retry-mode, adaptive-retry-mode, max-attempts-meaning, backoff-formulas, backoff-and-jitter-post, data-key-caching).
 
 The burst is real: the sandbox's quotas are turned down (`quota_settings`) and the learner's
 client is replayed in virtual time (`retries.replay`), so botocore's own retry logic meets
@@ -21,10 +21,10 @@ HINT_BACKOFF = "lesson 09, '4. The backoff laboratory: why jitter'"
 HINT_CACHING = "lesson 09, '5. Mitigations, measured', Data key caching (and lesson 04, '4. The same job with the AWS Encryption SDK')"
 
 #: The burst: BURST GenerateDataKey requests offered at OFFERED_RATE per second, against a
-#: symmetric quota scaled down to QUOTA per second (the documented one is 100,000/s in us-east-1, J1).
+#: symmetric quota scaled down to QUOTA per second (the documented one is 100,000/s in us-east-1, sources: symmetric-request-quota).
 BURST, OFFERED_RATE, QUOTA = 30, 10.0, 1.0
 MAX_TOTAL_ATTEMPTS = 10
-#: The backoff the task asks for: full jitter (L3) from BASE, capped at CAP (botocore standard mode's cap, K3).
+#: The backoff the task asks for: full jitter (sources: backoff-formulas) from BASE, capped at CAP (botocore standard mode's cap, sources: standard-retry-mode).
 BASE, CAP = 0.1, 20.0
 #: Data key caching: MESSAGES messages, at most BUDGET GenerateDataKey calls, at most
 #: MAX_MESSAGES_PER_KEY messages under one data key.
@@ -32,7 +32,7 @@ MESSAGES, BUDGET, MAX_MESSAGES_PER_KEY = 100, 5, 50
 
 
 def botocore_default_mode() -> str:
-    """The mode botocore uses when none is set: 'legacy' up to 1.43, 'standard' in 1.44 (kms-facts K1);
+    """The mode botocore uses when none is set: 'legacy' up to 1.43, 'standard' in 1.44 (sources: retry-default-mode);
     AWS_RETRY_MODE or the config file can change it, so ask botocore."""
     import botocore.session
 
@@ -40,12 +40,12 @@ def botocore_default_mode() -> str:
 
 
 def total_attempts(config: Any) -> tuple[str, int]:
-    """(mode, total attempts per request) for a botocore Config, as botocore reads it (K1, K2, K3, K5)."""
+    """(mode, total attempts per request) for a botocore Config, as botocore reads it (sources: retry-default-mode, legacy-retry-mode, standard-retry-mode, max-attempts-meaning)."""
     options = dict(getattr(config, "retries", None) or {})
     mode = options.get("mode") or botocore_default_mode()
     if "total_max_attempts" in options:
         return mode, int(options["total_max_attempts"])
-    if "max_attempts" in options:  # counts retries in Config (K5)
+    if "max_attempts" in options:  # counts retries in Config (sources: max-attempts-meaning)
         return mode, int(options["max_attempts"]) + 1
     return mode, retries.DEFAULT_TOTAL_ATTEMPTS.get(mode, 3)
 
@@ -71,20 +71,20 @@ def check_retry_config(sb: Any, key_arn: Any, retry_config: Any) -> str:
     mode, attempts = total_attempts(retry_config)
     expect("mode" in (retry_config.retries or {}), "retry mode",
            f"no mode set, so it depends on the botocore version: this one ({botocore.__version__}) would use "
-           f"{mode!r}, botocore up to 1.43 'legacy' (kms-facts K1); name it: 'standard' or 'adaptive'")
+           f"{mode!r}, botocore up to 1.43 'legacy' (docs/sources.md#retry-default-mode); name it: 'standard' or 'adaptive'")
     expect(mode in ("standard", "adaptive"), "retry mode", f"the mode is {mode!r}: choose 'standard' or 'adaptive'")
     expect(attempts <= MAX_TOTAL_ATTEMPTS, "attempts",
            f"{attempts} attempts per request: at most {MAX_TOTAL_ATTEMPTS}; a client that retries for minutes "
            "hides an outage from its callers"
            + (f" (max_attempts={attempts - 1} counts retries, so {attempts} attempts: use total_max_attempts, "
-              "kms-facts K5)" if "max_attempts" in (retry_config.retries or {})
+              "docs/sources.md#max-attempts-meaning)" if "max_attempts" in (retry_config.retries or {})
               and "total_max_attempts" not in (retry_config.retries or {}) else ""))
     result = replay_burst(sb, key_arn, retry_config)
     if result.failed:
         raise Wrong("attempts", f"{result.failed} of {BURST} requests still failed with ThrottlingException after "
                     f"{attempts} attempts each ({mode} mode): give the client more attempts",
                     f"{HINT_RETRIES}; in Config(retries=...), total_max_attempts counts attempts and "
-                    "max_attempts counts retries (kms-facts K5)")
+                    "max_attempts counts retries (docs/sources.md#max-attempts-meaning)")
     return (f"all {BURST} requests succeeded ({mode} mode, {attempts} attempts at most): "
             f"{result.retries} retries, {result.virtual_seconds:.0f} s of sandbox time")
 
@@ -131,7 +131,7 @@ def check_backoff(backoff: Any) -> str:
                f"min({CAP:g}, {BASE:g} * 2 ** {n}) = {bound:.3g} s")
         expect(low <= 0.2 * bound, "full jitter",
                f"backoff({n}) never went below {low:.3g} s: full jitter draws from 0 up to the bound "
-               f"({bound:.3g} s); equal jitter keeps half of it and does more work (kms-facts L4, L6)")
+               f"({bound:.3g} s); equal jitter keeps half of it and does more work (docs/sources.md#backoff-formulas, docs/sources.md#backoff-and-jitter-post)")
     mean = statistics.fmean(samples[15])
     return f"full jitter, base {BASE:g} s, capped at {CAP:g} s (backoff(15) averages {mean:.0f} s)"
 

@@ -1,5 +1,5 @@
 """Checks for lab 07 (misuse hunt): five mistakes in `misuse_original.py`, each checked by
-running the learner's fixed functions against the sandbox (kms-facts A6, B1, N1; the nonce
+running the learner's fixed functions against the sandbox (sources: data-key-workflow, keys-are-regional, encryption-context; the nonce
 and openssl rules are taught in lessons 03 and 04).
 
 1. nonce reuse: `seal` with a fixed nonce under one data key;
