@@ -19,10 +19,11 @@ def error_code(call, *args, **kwargs) -> tuple[str, str]:
     return err["Code"], err.get("Message", "")
 
 
-def signed_post(url: str, target: str | None, body: bytes, region: str = "us-east-1") -> tuple[int, bytes]:
+def signed_post(url: str, target: str | None, body: bytes, region: str = "us-east-1",
+                **extra: str) -> tuple[int, bytes]:
     """POST one raw KMS request to an endpoint, signed with SigV4 like any client's: for
-    requests no SDK would send (other operation names, broken bodies)."""
-    headers = {"Content-Type": "application/x-amz-json-1.1"}
+    requests no SDK would send (other operation names, broken bodies, odd headers)."""
+    headers = {"Content-Type": "application/x-amz-json-1.1", **extra}
     if target is not None:
         headers["X-Amz-Target"] = target
     request = AWSRequest(method="POST", url=url + "/", data=body, headers=headers)

@@ -55,8 +55,8 @@ def server(tmp_path_factory):
         assert "Traceback" not in printed, "the server printed a traceback:\n" + printed[-3000:]
 
 
-def send(url: str, target: str | None, body: bytes) -> tuple[int, bytes]:
-    return signed_post(url, target, body, REGION)
+def send(url: str, target: str | None, body: bytes, **headers: str) -> tuple[int, bytes]:
+    return signed_post(url, target, body, REGION, **headers)
 
 
 def assert_aws_shaped(status: int, body: bytes, what: str) -> None:
@@ -237,6 +237,14 @@ def test_no_5xx_for_random_targets_and_bytes(server):
             assert json.loads(answer)["__type"] == "UnknownOperationException"
 
     one()
+
+
+def test_a_body_that_claims_to_be_gzip(server):
+    import gzip
+
+    for body in (b"{}", gzip.compress(b"{}")):
+        status, answer = send(server, "TrentService.ListKeys", body, **{"Content-Encoding": "gzip"})
+        assert_aws_shaped(status, answer, f"gzip {body!r}")
 
 
 def test_the_server_still_serves(server, pools):
