@@ -81,6 +81,21 @@ def sm(sb):
     return sb.client("secretsmanager")
 
 
+@pytest.fixture(scope="module", params=["inprocess", "endpoint"])
+def kms_raw(request, sb):
+    """A KMS client that does not validate parameters itself (the service must), in-process and
+    over HTTP to the module's endpoint: each test using it runs both ways."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(parameter_validation=False, retries={"max_attempts": 1})
+    if request.param == "inprocess":
+        return sb.client("kms", config=config)
+    endpoint = request.getfixturevalue("endpoint")
+    return boto3.client("kms", region_name=sb.region, endpoint_url=endpoint.url, config=config,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `docs` need the built site and its toolchain: they run when asked for
     (`pytest -m docs`, as `make docs-test` does) and are skipped, saying so, otherwise."""

@@ -7,7 +7,9 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from kmslab import clock
 from kmslab.server import LocalEndpoint
+from kmslab.service.multi_region import REPLICA_CREATION_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -81,5 +83,6 @@ def test_import_key_material(kms):
 def test_multi_region_replica_decrypts(endpoint, kms):
     primary = kms.create_key(MultiRegion=True)["KeyMetadata"]
     kms.replicate_key(KeyId=primary["KeyId"], ReplicaRegion="eu-central-1")
+    clock.current().sleep(REPLICA_CREATION_SECONDS)  # Creating until the sandbox clock moves on
     blob = kms.encrypt(KeyId=primary["KeyId"], Plaintext=b"m")["CiphertextBlob"]
     assert client(endpoint, "eu-central-1").decrypt(CiphertextBlob=blob)["Plaintext"] == b"m"

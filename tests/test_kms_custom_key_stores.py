@@ -20,10 +20,15 @@ CREDENTIAL = {"AccessKeyId": "ABCDEFGHIJKLMNOPQRST", "RawSecretAccessKey": "A" *
 _n = iter(range(1000))
 
 
+def _cluster_id(n: int) -> str:
+    """A cluster id the model's pattern accepts (cluster-[2-7a-zA-Z]{11,16}): no 0, 1, 8 or 9."""
+    return "cluster-abcdefghijk" + "".join("abcdefghij"[int(d)] for d in f"{n:03d}")
+
+
 def cloudhsm_store(kms, name=None) -> str:
     n = next(_n)
     return kms.create_custom_key_store(
-        CustomKeyStoreName=name or f"hsm-{n}", CloudHsmClusterId=f"cluster-abcdefghijk{n:03d}",
+        CustomKeyStoreName=name or f"hsm-{n}", CloudHsmClusterId=_cluster_id(n),
         TrustAnchorCertificate="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
         KeyStorePassword="kmsPswd1")["CustomKeyStoreId"]
 

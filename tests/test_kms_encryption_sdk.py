@@ -5,6 +5,8 @@ import pytest
 from aws_encryption_sdk.key_providers.kms import (MRKAwareStrictAwsKmsMasterKeyProvider,
                                                   StrictAwsKmsMasterKeyProvider)
 
+from kmslab.service.multi_region import REPLICA_CREATION_SECONDS
+
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +24,10 @@ def test_strict_provider_round_trip(kms, client):
     assert decrypted_header.encryption_context["purpose"] == "test"
 
 
-def test_mrk_aware_provider_decrypts_in_replica_region(kms, client):
+def test_mrk_aware_provider_decrypts_in_replica_region(sb, kms, client):
     primary = kms.create_key(MultiRegion=True)["KeyMetadata"]
     replica = kms.replicate_key(KeyId=primary["Arn"], ReplicaRegion="us-west-2")["ReplicaKeyMetadata"]
+    sb.clock.advance(REPLICA_CREATION_SECONDS)  # the replica is Creating until the clock moves on
     session = botocore.session.Session()
     encryptor = MRKAwareStrictAwsKmsMasterKeyProvider(key_ids=[primary["Arn"]], botocore_session=session)
     message, _ = client.encrypt(source=b"across regions", key_provider=encryptor)

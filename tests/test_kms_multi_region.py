@@ -3,11 +3,14 @@ import pytest
 
 from kms_helpers import error_code
 
+from kmslab.service.multi_region import REPLICA_CREATION_SECONDS
+
 
 @pytest.fixture(scope="module")
 def pair(sb, kms):
     primary = kms.create_key(MultiRegion=True)["KeyMetadata"]
     replica = kms.replicate_key(KeyId=primary["Arn"], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
+    sb.clock.advance(REPLICA_CREATION_SECONDS)  # the replica is Creating until the clock moves on
     return primary, replica, sb.client("kms", region="eu-west-1")
 
 
@@ -56,6 +59,7 @@ def test_update_primary_region_swaps_primary_and_replica(sb, kms):
     key = kms.create_key(MultiRegion=True)["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=180)
     west_arn = kms.replicate_key(KeyId=key["KeyId"], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]["Arn"]
+    sb.clock.advance(REPLICA_CREATION_SECONDS)
     assert kms.update_primary_region(KeyId=key["Arn"], PrimaryRegion="eu-west-1")["ResponseMetadata"]
     config = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]
     assert config["MultiRegionKeyType"] == "REPLICA"

@@ -20,7 +20,7 @@ MOTO_MODULES = ("kms", "s3", "iam", "sts", "secretsmanager")
 RULE_MODULES = (
     "authentication",                          # SigV4 of the sandbox's own keys, every service
     "audit",                                   # the CloudTrail-shaped record of every request
-    "keys", "key_state", "key_usage", "key_metadata", "key_specs", "managed_keys",
+    "keys", "key_state", "key_usage", "key_metadata", "key_specs", "managed_keys", "aliases", "tags",
     "encryption", "asymmetric", "signing", "data_key_pairs", "shared_secrets",
     "attestation",                             # Recipient (Nitro attestation) refused, not ignored
     "rotation", "key_import", "multi_region", "custom_key_stores",

@@ -12,6 +12,10 @@ class KmsError(Exception):
         self.code, self.message, self.status = code, message, status
 
     def body(self) -> str:
+        # AWS sends no "message" at all when it has nothing to say (InvalidCiphertextException,
+        # KMSInvalidSignatureException, KMSInvalidMacException, UnknownOperationException ...).
+        if not self.message:
+            return json.dumps({"__type": self.code})
         return json.dumps({"__type": self.code, "message": self.message})
 
 

@@ -11,6 +11,7 @@ DeleteImportedKeyMaterial; sources: keys-that-cannot-rotate, imported-key-materi
   needs ValidTo (at most 365 days ahead); the key becomes PendingImport at ValidTo;
 - re-importing must bring the same material (IncorrectKeyMaterialException otherwise),
   unless ImportType=NEW_KEY_MATERIAL, which stages new material for RotateKeyOnDemand (sources: imported-key-material);
+  only one material waits at a time: another NEW_KEY_MATERIAL import is KMSInvalidStateException;
 - DeleteImportedKeyMaterial puts the key back in PendingImport.
 
 HMAC and asymmetric keys (Requirements for imported key material,
@@ -197,7 +198,13 @@ def import_key_material(call: dispatch.KmsCall) -> dict:
         if known is not None:
             raise KmsError("IncorrectKeyMaterialException",
                            "This key material is already associated with the KMS key.")
-        material = pending if pending is not None and hmac.compare_digest(pending.secret, secret) else \
+        if pending is not None and not hmac.compare_digest(pending.secret, secret):
+            # One material at a time waits for RotateKeyOnDemand (API_ImportKeyMaterial, ImportType).
+            raise KmsError("KMSInvalidStateException",
+                           f"New key material (id: {symmetric.material_id(key.id, len(mats) + 1)}) "
+                           f"cannot be imported into KMS key {key.id}, because another key material "
+                           f"(id: {pending.id}) is pending rotation.")
+        material = pending if pending is not None else \
             symmetric.Material(symmetric.material_id(key.id, len(mats)), secret, imported=True)
         key.kmslab_pending_material = material  # rotated in by RotateKeyOnDemand (sources: imported-key-material)
     elif not mats:

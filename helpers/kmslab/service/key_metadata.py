@@ -3,8 +3,16 @@
 moto's Key.to_dict is wrapped once; modules add their fields with
 `@key_metadata.contributes` (fn(key, metadata_dict)).
 
-- HMAC keys list MacAlgorithms, not RSA EncryptionAlgorithms (sources: hmac-keys).
-- Symmetric keys show CurrentKeyMaterialId (botocore KMS model, KeyMetadata).
+- Each key lists the algorithms of its key usage only: EncryptionAlgorithms (ENCRYPT_DECRYPT),
+  SigningAlgorithms (SIGN_VERIFY), MacAlgorithms (HMAC keys, sources: hmac-keys) or
+  KeyAgreementAlgorithms (KEY_AGREEMENT). moto lists RSA encryption algorithms and an empty
+  signing list on HMAC keys, and both lists on KEY_AGREEMENT keys.
+- MultiRegion is always there (false for single-Region keys).
+- Symmetric encryption keys of origin AWS_KMS or EXTERNAL show CurrentKeyMaterialId once they
+  have material, and not while a replica is still Creating.
+  All three follow the KeyMetadata reference and its examples:
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html
+  https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html#API_DescribeKey_Examples
 - A multi-Region key's MultiRegionKeyType is its own (moto shares one dict
   between a primary and its replicas, sources: multi-region-keys).
 
@@ -18,7 +26,7 @@ import copy
 import threading
 from typing import Any, Callable
 
-from . import symmetric
+from . import dispatch, symmetric
 
 _contributors: list[Callable[[Any, dict], None]] = []
 
@@ -32,11 +40,18 @@ def contributes(fn: Callable[[Any, dict], None]) -> Callable[[Any, dict], None]:
 def metadata(key: Any, original: Callable[[Any], dict]) -> dict:
     result = original(key)
     meta = result["KeyMetadata"]
-    meta["KeyUsage"] = key.key_usage or "ENCRYPT_DECRYPT"
-    if key.key_spec.startswith("HMAC_"):
+    usage = meta["KeyUsage"] = key.key_usage or "ENCRYPT_DECRYPT"
+    meta["MultiRegion"] = bool(key.multi_region)
+    if usage != "ENCRYPT_DECRYPT":
         meta.pop("EncryptionAlgorithms", None)
+    if usage != "SIGN_VERIFY":
+        meta.pop("SigningAlgorithms", None)
+    if usage == "GENERATE_VERIFY_MAC":
         meta["MacAlgorithms"] = [f"HMAC_SHA_{key.key_spec[5:]}"]
-    if key.key_spec == "SYMMETRIC_DEFAULT":
+    elif usage == "KEY_AGREEMENT":
+        meta["KeyAgreementAlgorithms"] = ["ECDH"]
+    if (key.key_spec == "SYMMETRIC_DEFAULT" and key.origin in ("AWS_KMS", "EXTERNAL")
+            and key.key_state != "Creating"):
         current = symmetric.current_material(key)
         if current is not None:
             meta["CurrentKeyMaterialId"] = current.id
@@ -50,6 +65,14 @@ def metadata(key: Any, original: Callable[[Any], dict]) -> dict:
     for name in [k for k, v in meta.items() if v is None]:
         del meta[name]
     return result
+
+
+@dispatch.operation("DescribeKey")
+def describe_key(call: dispatch.KmsCall) -> dict:
+    """The key the RESOLVE stage found. moto's own DescribeKey applies a crude policy check of
+    its own (any Deny of kms:DescribeKey on "*" refuses every caller, whoever it names);
+    authorization belongs to the AUTHORIZE stage alone."""
+    return call.notes["key"].to_dict()
 
 
 class LazyPrivateKey:

@@ -21,8 +21,11 @@ CRYPTOGRAPHIC = frozenset({
     "Decapsulate"})
 # Management operations a key pending deletion (or import) cannot take.
 _NEEDS_LIVE_KEY = frozenset({"EnableKey", "DisableKey", "EnableKeyRotation", "DisableKeyRotation",
-                             "RotateKeyOnDemand", "ReplicateKey", "UpdatePrimaryRegion",
-                             "ScheduleKeyDeletion"})
+                             "ReplicateKey", "UpdatePrimaryRegion", "ScheduleKeyDeletion"})
+# Operations that need an Enabled key, whose state is checked before its key spec: RotateKeyOnDemand
+# on a disabled RSA key is DisabledException, not UnsupportedOperationException (issue 14;
+# https://docs.aws.amazon.com/kms/latest/APIReference/API_RotateKeyOnDemand.html#API_RotateKeyOnDemand_Errors).
+_STATE_FIRST = frozenset({"RotateKeyOnDemand"})
 
 _WORDS = {"PendingDeletion": "pending deletion", "PendingImport": "pending import",
           "PendingReplicaDeletion": "pending replica deletion", "Unavailable": "unavailable",
@@ -51,12 +54,12 @@ def check_state(call: dispatch.KmsCall) -> None:
     if key is None:
         return
     op = call.operation
-    if op in CRYPTOGRAPHIC or op == "ReEncrypt":
+    if op in CRYPTOGRAPHIC or op == "ReEncrypt" or op in _STATE_FIRST:
         require_usable(key)
         if "destination_key" in call.notes:
             require_usable(call.notes["destination_key"])
     elif op in _NEEDS_LIVE_KEY and key.key_state in ("PendingDeletion", "PendingImport",
-                                                     "PendingReplicaDeletion"):
+                                                     "PendingReplicaDeletion", "Creating"):
         if not (op in ("DisableKey", "ScheduleKeyDeletion") and key.key_state == "PendingImport"):
             raise invalid_state(key)
     if op == "CancelKeyDeletion" and key.key_state != "PendingDeletion":

@@ -111,6 +111,11 @@ def check_usage(call: dispatch.KmsCall) -> None:
 def check_create(params: dict) -> None:
     """(sources: key-usage) only some KeySpec/KeyUsage pairs exist."""
     spec = params.get("KeySpec") or params.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    if not params.get("KeyUsage") and spec != "SYMMETRIC_DEFAULT":
+        # "This parameter is optional when you are creating a symmetric encryption KMS key;
+        # otherwise, it is required." https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html
+        raise KmsError("ValidationException", "You must specify a KeyUsage value for all KMS keys "
+                                              "except for symmetric encryption keys.")
     usage = params.get("KeyUsage") or "ENCRYPT_DECRYPT"
     allowed = USAGES_BY_SPEC.get(spec)
     if allowed is not None and usage not in allowed:

@@ -18,6 +18,7 @@ Other modules hook in with:
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from . import dispatch, symmetric
@@ -42,6 +43,16 @@ KEY_PARAMS: dict[str, tuple[str, bool]] = {
     "UpdateAlias": ("TargetKeyId", False),
 }
 _OPTIONAL = {"ListAliases", "RetireGrant", "Decrypt"}
+
+# A key id: a UUID, or mrk- and 32 hex digits for a multi-Region key (moto writes the
+# mrk- id with the UUID's dashes). Anything else is "Invalid keyId 'x'", as AWS answers:
+# https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-id
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+KEY_ID = re.compile(rf"{_UUID}|mrk-(?:[0-9a-f]{{32}}|{_UUID})", re.IGNORECASE)
+
+
+def invalid_key_id(ref: str) -> KmsError:
+    return KmsError("NotFoundException", f"Invalid keyId '{ref}'")
 
 _access_hooks: list[Callable[[Any], None]] = []
 _create_hooks: list[Callable[[Any, dispatch.KmsCall], None]] = []
@@ -90,6 +101,8 @@ def find(ref: str, account_id: str, region: str, aliases_ok: bool = True) -> Any
             # and nakedible/openssl-engine-kms#1).
             raise KmsError("NotFoundException", f"Invalid arn {owner_region}")
     elif not ref.startswith("alias/"):
+        if not KEY_ID.fullmatch(ref):
+            raise invalid_key_id(ref)
         resource = f"key/{ref}"
     try:
         store = backend(owner_account, owner_region)
@@ -97,7 +110,7 @@ def find(ref: str, account_id: str, region: str, aliases_ok: bool = True) -> Any
         raise KmsError("NotFoundException", f"Invalid arn {ref}") from None
     if resource.startswith("alias/"):
         if not aliases_ok:
-            raise KmsError("NotFoundException", f"Invalid keyId {ref}")
+            raise invalid_key_id(ref)
         key_id = store.get_key_id_from_alias(resource)  # creates AWS managed keys on first use
         key = store.keys.get(key_id) if key_id else None
         if key is None or not touch(key):
@@ -105,7 +118,7 @@ def find(ref: str, account_id: str, region: str, aliases_ok: bool = True) -> Any
                            f"Alias {arn_for(owner_account, owner_region, resource)} is not found.")
         return key
     if not resource.startswith("key/"):
-        raise KmsError("NotFoundException", f"Invalid keyId {ref}")
+        raise invalid_key_id(ref)
     key = store.keys.get(resource[4:])
     if key is None or not touch(key):
         raise KmsError("NotFoundException",
@@ -132,8 +145,10 @@ def _from_ciphertext(call: dispatch.KmsCall, named_param: str) -> Any:
     if not touch(key):
         raise KmsError("NotFoundException", f"Key '{key.arn}' does not exist")
     if named is not None and (named.id != key.id or named.account_id != key.account_id):
+        # AWS's message still says "CMK":
+        # https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html#API_Decrypt_Errors
         raise KmsError("IncorrectKeyException",
-                       "The key ID in the request does not identify a KMS key that can "
+                       "The key ID in the request does not identify a CMK that can "
                        "perform this operation.")
     return key
 
@@ -154,6 +169,12 @@ def resolve(call: dispatch.KmsCall) -> None:
         return
     if op in ("ListKeys", "ListAliases"):
         sweep(call.account_id, call.region)
+    if op == "RetireGrant" and not call.params.get("GrantToken") and not (
+            call.params.get("KeyId") and call.params.get("GrantId")):
+        # "To identify the grant to retire, use a grant token, or both the grant ID and a key
+        # identifier" https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html
+        raise KmsError("ValidationException",
+                       "Either GrantToken, or both KeyId and GrantId, must be specified.")
     spec = KEY_PARAMS.get(op)
     if spec is None:
         return

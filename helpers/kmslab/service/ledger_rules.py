@@ -15,10 +15,11 @@ from typing import Any, Callable
 
 Client = Callable[..., Any]
 _n = iter(range(1_000_000))
+_RUN = os.urandom(3).hex()  # several runs may share one endpoint
 
 
 def _name(prefix: str) -> str:
-    return f"{prefix}-{next(_n)}"
+    return f"{prefix}-{_RUN}-{next(_n)}"
 
 
 def outcome(fn: Callable[[], Any]) -> str:
@@ -246,7 +247,7 @@ def p_external_pending_import(c):
     return c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"]
 
 
-def _import(c, k, material):
+def _import(c, k, material, **extra):
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -255,7 +256,8 @@ def _import(c, k, material):
     public = serialization.load_der_public_key(params["PublicKey"])
     wrapped = public.encrypt(material, padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))
     c("kms").import_key_material(KeyId=k, ImportToken=params["ImportToken"],
-                                 EncryptedKeyMaterial=wrapped, ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+                                 EncryptedKeyMaterial=wrapped, ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+                                 **extra)
 
 
 def p_import_roundtrip(c):
@@ -286,9 +288,20 @@ def p_delete_imported(c):
     return c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"]
 
 
+def _replicate(c, primary_arn: str, region: str = "eu-west-1") -> dict:
+    """ReplicateKey, then wait (on the sandbox's clock) until the replica is no longer Creating."""
+    made = c("kms").replicate_key(KeyId=primary_arn.split("/")[-1], ReplicaRegion=region)
+    replica = made["ReplicaKeyMetadata"]["Arn"]
+    for _ in range(40):
+        if c("kms", region).describe_key(KeyId=replica)["KeyMetadata"]["KeyState"] != "Creating":
+            break
+        c.wait(0.25)
+    return made["ReplicaKeyMetadata"]
+
+
 def p_mrk_decrypt(c):
     k = _arn(c, MultiRegion=True)
-    c("kms").replicate_key(KeyId=k.split("/")[-1], ReplicaRegion="eu-west-1")
+    _replicate(c, k)
     blob = c("kms").encrypt(KeyId=k, Plaintext=b"x")["CiphertextBlob"]
     replica = k.replace("us-east-1", "eu-west-1")
     return outcome(lambda: c("kms", "eu-west-1").decrypt(KeyId=replica, CiphertextBlob=blob))
@@ -296,7 +309,7 @@ def p_mrk_decrypt(c):
 
 def p_mrk_describe_replica(c):
     k = _arn(c, MultiRegion=True)
-    c("kms").replicate_key(KeyId=k.split("/")[-1], ReplicaRegion="eu-west-1")
+    _replicate(c, k)
     c("kms", "eu-west-1").describe_key(KeyId=k.replace("us-east-1", "eu-west-1"))
     meta = c("kms").describe_key(KeyId=k)["KeyMetadata"]
     return f"{meta['Arn'].split(':')[3]},{meta['MultiRegionConfiguration']['MultiRegionKeyType']}"
@@ -490,6 +503,212 @@ def p_generate_random_no_length(c):
     return outcome(lambda: c("kms").generate_random())
 
 
+# -- the front door (issue 14): every request checked against botocore's KMS model ----------
+
+def _error(fn) -> str:
+    """'Code: message' of the AWS error fn raises ('ok' if none)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        fn()
+        return "ok"
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code')}: {error.get('Message', '')}"
+    except Exception as exc:
+        return f"exception:{type(exc).__name__}"
+
+
+def _tampered(c, target: str | None = None, body: bytes | None = None):
+    """A fresh KMS client whose requests carry another X-Amz-Target or body (sent, then signed,
+    like any other request)."""
+    client = c("kms", fresh=True)
+
+    def tamper(request, **_):
+        if target is not None:
+            del request.headers["X-Amz-Target"]  # headers add on assignment; replace it
+            request.headers["X-Amz-Target"] = target
+        if body is not None:
+            request.data = body
+
+    client.meta.events.register_first("before-sign.kms", tamper)
+    return client
+
+
+def p_unknown_operation(c):
+    k = _key(c)
+    return outcome(lambda: _tampered(c, target="TrentService.encrypt").encrypt(KeyId=k, Plaintext=b"x"))
+
+
+def p_serialization(c):
+    """A body that is not a JSON object, one that is not JSON, and one that is not UTF-8."""
+    return ",".join(outcome(lambda body=body: _tampered(c, body=body).list_keys())
+                    for body in (b"[]", b'{"Limit": 10', b'{"Marker": "\xff"}'))
+
+
+def p_wrong_type(c):
+    return outcome(lambda: c("kms").describe_key(KeyId=123))
+
+
+def p_number_of_bytes_zero(c):
+    return _error(lambda: c("kms").generate_random(NumberOfBytes=0))
+
+
+def p_several_errors(c):
+    return _error(lambda: c("kms").encrypt(KeyId="", Plaintext=b""))
+
+
+def p_mac_enum(c):
+    k = _key(c, KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+    return _error(lambda: c("kms").generate_mac(KeyId=k, Message=b"m", MacAlgorithm="INVALID"))
+
+
+def p_context_limit(c):
+    k = _key(c)
+    return outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x",
+                                            EncryptionContext={"k": "v" * 8192}))
+
+
+def p_alias_length(c):
+    k = _key(c)
+    return _error(lambda: c("kms").create_alias(AliasName="alias/" + "a" * 300, TargetKeyId=k))
+
+
+def p_alias_prefix(c):
+    k = _key(c)
+    return _error(lambda: c("kms").create_alias(AliasName=_name("no-prefix"), TargetKeyId=k))
+
+
+def p_alias_empty(c):
+    k = _key(c)
+    return outcome(lambda: c("kms").create_alias(AliasName="alias/", TargetKeyId=k))
+
+
+def p_dry_run_encrypt(c):
+    k = _key(c)
+    return outcome(lambda: c("kms").encrypt(KeyId=k, Plaintext=b"x", DryRun=True))
+
+
+def p_dry_run_grant(c):
+    k = _key(c)
+    first = outcome(lambda: c("kms").create_grant(
+        KeyId=k, GranteePrincipal="arn:aws:iam::123456789012:root", Operations=["Decrypt"], DryRun=True))
+    return f"{first},grants={len(c('kms').list_grants(KeyId=k)['Grants'])}"
+
+
+def p_error_without_message(c):
+    from botocore.exceptions import ClientError
+
+    try:
+        c("kms").decrypt(CiphertextBlob=b"not a ciphertext at all")
+        return "ok"
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']},message={'message' in exc.response}"
+
+
+# -- response shapes -----------------------------------------------------------------------
+
+def _meta(c, **kwargs) -> dict:
+    k = _key(c, **kwargs)
+    return c("kms").describe_key(KeyId=k)["KeyMetadata"]
+
+
+def p_multi_region_false(c):
+    return str(_meta(c).get("MultiRegion"))
+
+
+def p_hmac_shape(c):
+    meta = _meta(c, KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+    return ",".join(f"{name}={meta.get(name, 'absent')}" for name in
+                    ("MacAlgorithms", "SigningAlgorithms", "EncryptionAlgorithms"))
+
+
+def p_key_agreement_shape(c):
+    meta = _meta(c, KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")
+    return ",".join(f"{name}={meta.get(name, 'absent')}" for name in
+                    ("KeyAgreementAlgorithms", "SigningAlgorithms", "EncryptionAlgorithms"))
+
+
+def p_current_key_material(c):
+    symmetric = "CurrentKeyMaterialId" in _meta(c)
+    rsa = "CurrentKeyMaterialId" in _meta(c, KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")
+    return f"symmetric={symmetric},rsa={rsa}"
+
+
+# -- rules AWS enforces --------------------------------------------------------------------
+
+def p_tag_reserved(c):
+    return _error(lambda: c("kms").create_key(Tags=[{"TagKey": "AWS:team", "TagValue": "x"}]))
+
+
+def p_tag_duplicate(c):
+    k = _key(c)
+    return _error(lambda: c("kms").tag_resource(KeyId=k, Tags=[{"TagKey": "a", "TagValue": "1"},
+                                                             {"TagKey": "a", "TagValue": "2"}]))
+
+
+def p_tag_limit(c):
+    tags = [{"TagKey": f"t{i}", "TagValue": ""} for i in range(51)]
+    return _error(lambda: c("kms").create_key(Tags=tags))
+
+
+def p_tag_key_length(c):
+    return _error(lambda: c("kms").create_key(Tags=[{"TagKey": "k" * 129, "TagValue": "v"}]))
+
+
+def p_invalid_key_id(c):
+    return _error(lambda: c("kms").describe_key(KeyId="fake-key-id"))
+
+
+def p_key_usage_required(c):
+    return _error(lambda: c("kms").create_key(KeySpec="HMAC_256"))
+
+
+def p_import_pending(c):
+    k = _key(c, Origin="EXTERNAL")
+    first = outcome(lambda: _import(c, k, os.urandom(32)))
+    if first != "ok":
+        return first
+    staged = outcome(lambda: _import(c, k, os.urandom(32), ImportType="NEW_KEY_MATERIAL"))
+    if staged != "ok":
+        return f"staged:{staged}"
+    return outcome(lambda: _import(c, k, os.urandom(32), ImportType="NEW_KEY_MATERIAL"))
+
+
+def p_state_before_spec(c):
+    k = _rsa(c)
+    c("kms").disable_key(KeyId=k)
+    return outcome(lambda: c("kms").rotate_key_on_demand(KeyId=k))
+
+
+def p_replica_creating(c):
+    k = _arn(c, MultiRegion=True, Description="primary")
+    first = c("kms").replicate_key(KeyId=k.split("/")[-1], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
+    later = _replicate_wait(c, first["Arn"], "eu-west-1")
+    return f"{first['KeyState']},{first['Enabled']},{first['Description']!r},then {later}"
+
+
+def p_deny_names_its_principal(c):
+    k = _key(c)
+    policy = json.loads(c("kms").get_key_policy(KeyId=k, PolicyName="default")["Policy"])
+    policy["Statement"].append({"Sid": "DenyAnotherAccount", "Effect": "Deny",
+                                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                "Action": "kms:DescribeKey", "Resource": "*"})
+    c("kms").put_key_policy(KeyId=k, PolicyName="default", Policy=json.dumps(policy),
+                            BypassPolicyLockoutSafetyCheck=True)
+    return outcome(lambda: c("kms").describe_key(KeyId=k))
+
+
+def _replicate_wait(c, replica_arn: str, region: str) -> str:
+    state = "Creating"
+    for _ in range(40):
+        state = c("kms", region).describe_key(KeyId=replica_arn)["KeyMetadata"]["KeyState"]
+        if state != "Creating":
+            break
+        c.wait(0.25)
+    return state
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -581,9 +800,32 @@ def p_read_only_encrypt(c):
 
 # -- the data -------------------------------------------------------------------------------
 
-def R(id, section, title, moto, aws, facts, probe, expected):
-    return {"id": id, "section": section, "title": title, "moto": moto, "aws": aws,
+def R(id, section, title, moto, aws, facts, probe, expected, not_with=None):
+    rule = {"id": id, "section": section, "title": title, "moto": moto, "aws": aws,
             "facts": facts, "status": "modelled", "probe": probe, "expected": expected}
+    if not_with:
+        rule["not_with"] = not_with  # {client: why that client cannot send this request}
+    return rule
+
+
+def _api(page: str) -> str:
+    """A link to a page of the AWS KMS API reference, for rules no entry of docs/sources.md covers."""
+    return f"[{page}](https://docs.aws.amazon.com/kms/latest/APIReference/{page}.html)"
+
+
+def _guide(page: str) -> str:
+    """A link to a page of the AWS KMS developer guide."""
+    return f"[{page}](https://docs.aws.amazon.com/kms/latest/developerguide/{page}.html)"
+
+
+_API_ERRORS = _api("CommonErrors")
+
+#: The AWS CLI builds every request from the same model as the SDKs; it cannot send these.
+_CLI_CANNOT = {"cli": "the AWS CLI cannot send a request with another operation name or body"}
+_V = "1 validation error detected: "
+#: The local endpoint is plain HTTP: aws:SecureTransport is false there, as AWS would see it.
+_OVER_HTTP = {client: "the local endpoint is plain HTTP, where aws:SecureTransport is false"
+              for client in ("boto3", "cli")}
 
 
 RULES: list[dict[str, Any]] = [
@@ -672,6 +914,90 @@ RULES: list[dict[str, Any]] = [
     R("mrk-describe", "Multi-Region keys", "Describing a replica leaves the primary's metadata alone",
       "the primary's metadata becomes the replica's (shared dict)", "us-east-1,PRIMARY", "multi-region-keys",
       p_mrk_describe_replica, "us-east-1,PRIMARY"),
+    R("unknown-operation", "The front door", "Operation names are exact (TrentService.encrypt)",
+      "runs moto's Encrypt, past every sandbox rule", "UnknownOperationException", _API_ERRORS, p_unknown_operation,
+      "error:UnknownOperationException", _CLI_CANNOT),
+    R("serialization", "The front door",
+      "A body that is not a JSON object, not JSON, or not UTF-8 is refused",
+      "accepted ([] and broken JSON); bad UTF-8 crashes (HTTP 500)", "SerializationException for each", _API_ERRORS, p_serialization,
+      "error:SerializationException,error:SerializationException,error:SerializationException",
+      _CLI_CANNOT),
+    R("wrong-type", "The front door", "A member of the wrong JSON type (a number for KeyId)",
+      "crashes (AttributeError; HTTP 500)", "SerializationException", _API_ERRORS, p_wrong_type, "error:SerializationException"),
+    R("validation-range", "The front door", "Parameters are checked against the model (GenerateRandom NumberOfBytes=0)",
+      "accepted (0 bytes)", "ValidationException in AWS's format", _api("API_GenerateRandom"), p_number_of_bytes_zero,
+      "ValidationException: " + _V + "Value '0' at 'numberOfBytes' failed to satisfy constraint: "
+      "Member must have value greater than or equal to 1"),
+    R("validation-several", "The front door", "Several invalid parameters are reported together",
+      "NotFoundException: Invalid keyId", "the count, and each error joined with '; '", _API_ERRORS, p_several_errors,
+      "ValidationException: 2 validation errors detected: Value '' at 'keyId' failed to satisfy "
+      "constraint: Member must have length greater than or equal to 1; Value at 'plaintext' failed "
+      "to satisfy constraint: Member must have length greater than or equal to 1"),
+    R("validation-enum", "The front door", "An unknown enum value (MacAlgorithm=INVALID)",
+      "ValidationException: MacAlgorithm must be one of ...", "ValidationException naming the enum value set", _api("API_GenerateMac"), p_mac_enum,
+      "ValidationException: " + _V + "Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: "
+      "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]"),
+    R("context-limit", "The front door", "An encryption context is at most 8,192 characters",
+      "accepted", "ValidationException", "encryption-context", p_context_limit, "error:ValidationException"),
+    R("alias-length", "The front door", "An alias name is at most 256 characters",
+      "accepted", "ValidationException", _api("API_CreateAlias"), p_alias_length,
+      "ValidationException: " + _V + "Value 'alias/" + "a" * 300 + "' at 'aliasName' failed to "
+      "satisfy constraint: Member must have length less than or equal to 256"),
+    R("dry-run-encrypt", "The front door", "Encrypt with DryRun returns no ciphertext",
+      "returns ciphertext", "DryRunOperationException", _guide("programming-dryrun"), p_dry_run_encrypt,
+      "error:DryRunOperationException"),
+    R("dry-run-grant", "The front door", "CreateGrant with DryRun creates no grant",
+      "creates the grant", "DryRunOperationException, and no grant", _guide("programming-dryrun"), p_dry_run_grant,
+      "error:DryRunOperationException,grants=0"),
+    R("multi-region-false", "Response shapes", "KeyMetadata always has MultiRegion",
+      "absent", "False for a single-Region key", _api("API_KeyMetadata"), p_multi_region_false, "False"),
+    R("hmac-shape", "Response shapes", "HMAC keys list MacAlgorithms and no signing or encryption algorithms",
+      "RSA EncryptionAlgorithms, an empty SigningAlgorithms, no MacAlgorithms", "MacAlgorithms only", _api("API_DescribeKey"), p_hmac_shape,
+      "MacAlgorithms=['HMAC_SHA_256'],SigningAlgorithms=absent,EncryptionAlgorithms=absent"),
+    R("key-agreement-shape", "Response shapes", "ECC KEY_AGREEMENT keys list KeyAgreementAlgorithms",
+      "ECDSA SigningAlgorithms and RSA EncryptionAlgorithms", "KeyAgreementAlgorithms [ECDH] only", _api("API_KeyMetadata"), p_key_agreement_shape,
+      "KeyAgreementAlgorithms=['ECDH'],SigningAlgorithms=absent,EncryptionAlgorithms=absent"),
+    R("current-key-material", "Response shapes", "CurrentKeyMaterialId only on symmetric encryption keys",
+      "absent on every key", "on symmetric keys, not on RSA keys", _api("API_KeyMetadata"), p_current_key_material,
+      "symmetric=True,rsa=False"),
+    R("tag-reserved", "Rules AWS enforces", "Tag keys beginning with aws: (any case) are reserved",
+      "accepted", "TagException", _guide("tagging-keys"), p_tag_reserved,
+      "TagException: Tags beginning with aws: are reserved"),
+    R("tag-duplicate", "Rules AWS enforces", "Tag keys may not repeat",
+      "accepted", "TagException", _guide("tagging-keys"), p_tag_duplicate, "TagException: Duplicate tag keys"),
+    R("tag-limit", "Rules AWS enforces", "At most 50 tags on a key",
+      "accepted", "TagException", _guide("tagging-keys"), p_tag_limit, "TagException: Too many tags"),
+    R("tag-key-length", "Rules AWS enforces", "A tag key is 1-128 characters",
+      "accepted", "ValidationException at 'tags.1.member.tagKey'", _api("API_Tag"), p_tag_key_length,
+      "ValidationException: " + _V + "Value '" + "k" * 129 + "' at 'tags.1.member.tagKey' failed to "
+      "satisfy constraint: Member must have length less than or equal to 128"),
+    R("alias-prefix", "Rules AWS enforces", "An alias name starts with alias/",
+      "ValidationException: Invalid identifier", "AWS's message, which points to the guide", _guide("kms-alias"), p_alias_prefix,
+      "ValidationException: Alias must start with the prefix \"alias/\". Please see "
+      "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"),
+    R("alias-empty", "Rules AWS enforces", "alias/ alone is not an alias name",
+      "accepted", "InvalidAliasNameException", _api("API_CreateAlias"), p_alias_empty,
+      "error:InvalidAliasNameException"),
+    R("invalid-key-id", "Rules AWS enforces", "A malformed key id is reported as such",
+      "NotFoundException: Invalid keyId fake-key-id (no quotes)", "NotFoundException: Invalid keyId 'fake-key-id'", _api("API_DescribeKey"), p_invalid_key_id,
+      "NotFoundException: Invalid keyId 'fake-key-id'"),
+    R("key-usage-required", "Rules AWS enforces", "KeyUsage is required for every key but symmetric encryption keys",
+      "accepted (an HMAC key for ENCRYPT_DECRYPT)", "ValidationException", _api("API_CreateKey"), p_key_usage_required,
+      "ValidationException: You must specify a KeyUsage value for all KMS keys except for symmetric "
+      "encryption keys."),
+    R("import-pending", "Rules AWS enforces", "One NEW_KEY_MATERIAL import at a time waits for rotation",
+      "ImportKeyMaterial not implemented", "KMSInvalidStateException for the second", _api("API_ImportKeyMaterial"), p_import_pending,
+      "error:KMSInvalidStateException"),
+    R("state-before-spec", "Rules AWS enforces", "The key state is checked before the key spec "
+      "(RotateKeyOnDemand on a disabled RSA key)", "rotates the RSA key", "DisabledException", _api("API_RotateKeyOnDemand"),
+      p_state_before_spec, "error:DisabledException"),
+    R("replica-creating", "Rules AWS enforces", "A new replica is Creating, then Enabled",
+      "Enabled at once, with the primary's description", "Creating, Enabled false, empty Description; Enabled once replicated", "multi-region-keys, key-states",
+      p_replica_creating, "Creating,False,'',then Enabled"),
+    R("deny-names-its-principal", "Who may do what", "A Deny applies only to the principals it names",
+      "a Deny of kms:DescribeKey for another account refuses every caller's DescribeKey",
+      "the caller, whom the Deny does not name, describes the key", "one-key-policy, key-policy-and-iam", p_deny_names_its_principal,
+      "ok"),
     R("grant-consistency", "Who may do what",
       "A new grant works at once only with its grant token (grants are eventually consistent)",
       "no authorization: the grantee encrypts with or without the token",
@@ -708,7 +1034,7 @@ RULES: list[dict[str, Any]] = [
     R("moto-account-header", "Who may do what", "A request cannot pick its account with a header",
       "x-moto-account-id switches the account", "no such header; the sandbox refuses it (AccessDeniedException) "
       "unless the sandbox's own tooling sends it", "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)", p_moto_account_header,
-      "error:AccessDeniedException"),
+      "error:AccessDeniedException", {"cli": "the AWS CLI cannot add a header to a request"}),
     R("s3-missing-key", "Services that use KMS", "SSE-KMS PUT with a missing key fails",
       "stores the object", "KMS.NotFoundException", "sse-kms, quotas-count-service-requests", p_s3_missing_key, "KMS.NotFoundException"),
     R("s3-disabled-key", "Services that use KMS", "SSE-KMS GET with a disabled key fails",
@@ -728,7 +1054,8 @@ RULES: list[dict[str, Any]] = [
     R("s3-policy-conditions", "Services that use KMS",
       "Bucket policy conditions (s3:x-amz-server-side-encryption, aws:SecureTransport) are evaluated",
       "a conditional Deny blocks every PutObject", "an encrypted HTTPS PUT passes, an unencrypted one "
-      "is AccessDenied", "bucket-policy-require-encryption, bucket-policy-require-tls", p_s3_policy_conditions, "ok,AccessDenied"),
+      "is AccessDenied", "bucket-policy-require-encryption, bucket-policy-require-tls", p_s3_policy_conditions,
+      "ok,AccessDenied", _OVER_HTTP),
     R("dsse-key-id", "Services that use KMS", "DSSE-KMS reports SSEKMSKeyId (aws/s3 by default)",
       "no SSEKMSKeyId", "the key ARN on PUT, GET and HEAD", "dsse-kms, sse-kms", p_dsse_key_id, "aws/s3 ARN"),
     R("ebs-disabled-key", "Services that use KMS", "An encrypted volume under a disabled key fails",
@@ -766,6 +1093,10 @@ RULES: list[dict[str, Any]] = [
 
 #: Rules of issue 3 that moto 5.2 already gets right (probe kept, no sandbox code).
 MOTO_MATCHES: list[dict[str, Any]] = [
+    {"id": "error-no-message", "section": "The front door",
+     "title": "InvalidCiphertextException carries no message member",
+     "aws": "no message in the error body", "facts": _api("API_Decrypt"), "probe": p_error_without_message,
+     "expected": "InvalidCiphertextException,message=False"},
     {"id": "cancel-deletion", "section": "Key state", "title": "CancelKeyDeletion leaves the key Disabled",
      "aws": "KeyState Disabled", "facts": "deletion-waiting-period", "probe": p_cancel_leaves_disabled, "expected": "Disabled"},
 ]
@@ -783,9 +1114,6 @@ NOT_MODELLED: list[dict[str, str]] = [
     {"id": "dsse-bucket-key-error", "title": "DSSE-KMS with BucketKeyEnabled",
      "aws": "bucket keys are not supported for DSSE-KMS; the sandbox ignores the request for one. "
             "Whether S3 rejects it, and with which error, is not documented", "facts": "s3-bucket-keys"},
-    {"id": "mrk-replica-creating", "title": "A new multi-Region replica is Creating at first",
-     "aws": "ReplicateKey returns the replica in KeyState Creating for a few seconds; the sandbox's "
-            "replica is Enabled at once", "facts": "multi-region-keys, key-states"},
     {"id": "ebs-grants", "title": "Grants that EBS creates for attached volumes",
      "aws": "EBS creates a grant per attached volume (counted against 50,000 grants per key); the "
             "sandbox calls KMS for volumes but creates no grants", "facts": "grants, resource-quotas"},

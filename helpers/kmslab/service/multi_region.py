@@ -7,6 +7,13 @@
 - Key policy, grants, aliases, tags and enabled state are independent per key; moto's
   shallow copy shared the aliases, grants and MultiRegionConfiguration dicts.
 - ReplicateKey needs a multi-Region key and another Region of the partition.
+- A new replica is Creating (Enabled false, no description unless one is given) until the
+  replication finishes, then Enabled (or PendingImport for imported material): "A multi-Region
+  replica key is in the transient Creating key state while it is being created. This process
+  might still be in progress when the ReplicateKey operation completes."
+  https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+  Here it finishes REPLICA_CREATION_SECONDS later on the sandbox clock; a lesson with a frozen
+  clock advances it (sb.clock.advance) before it uses the replica.
 - UpdatePrimaryRegion (moto: missing; API_UpdatePrimaryRegion,
   https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdatePrimaryRegion.html) makes the
   replica in PrimaryRegion the primary and the old primary a replica. Automatic rotation
@@ -16,8 +23,13 @@
 """
 from __future__ import annotations
 
+import datetime as _dt
+
+from .. import clock
 from . import dispatch, keys, rotation, symmetric
 from .errors import KmsError
+
+REPLICA_CREATION_SECONDS = 2.0
 
 
 @dispatch.operation("ReplicateKey")
@@ -28,8 +40,7 @@ def replicate_key(call: dispatch.KmsCall) -> dict:
         raise KmsError("UnsupportedOperationException",
                        f"{key.arn} is not a multi-Region key.")
     if key.arn != key.multi_region_configuration["PrimaryKey"]["Arn"]:
-        raise KmsError("UnsupportedOperationException",
-                       f"{key.arn} is a replica key; replicate its primary key.")
+        raise KmsError("UnsupportedOperationException", f"{key.arn} is not a multi-region primary key.")
     if region == key.region:
         raise KmsError("ValidationException",
                        f"The replica Region {region} must differ from the primary key's Region.")
@@ -45,8 +56,9 @@ def replicate_key(call: dispatch.KmsCall) -> dict:
     replica.key_rotation_status = key.key_rotation_status
     replica.kmslab_rotation = None  # rotation runs on the primary (sources: on-demand-rotation)
     replica.kmslab_last_usage = None
-    if call.params.get("Description") is not None:
-        replica.description = call.params["Description"]
+    replica.description = call.params.get("Description") or ""  # not copied from the primary
+    replica.key_state, replica.enabled = "Creating", False
+    replica.kmslab_ready_at = clock.current().now() + _dt.timedelta(seconds=REPLICA_CREATION_SECONDS)
     if call.params.get("Policy"):
         replica.policy = call.params["Policy"]
     else:
@@ -55,6 +67,19 @@ def replicate_key(call: dispatch.KmsCall) -> dict:
         keys.backend(key.account_id, region).tagger.tag_resource(replica.id, call.params["Tags"])
     return {"ReplicaKeyMetadata": replica.to_dict()["KeyMetadata"], "ReplicaPolicy": replica.policy,
             "ReplicaTags": call.params.get("Tags", [])}
+
+
+@keys.on_access
+def finish_replication(key) -> None:
+    """A replica leaves Creating once the sandbox clock passes its ready time."""
+    ready = getattr(key, "kmslab_ready_at", None)
+    if ready is None or key.key_state != "Creating" or clock.current().now() < ready:
+        return
+    key.kmslab_ready_at = None
+    if key.origin == "EXTERNAL" and not symmetric.current_material(key):
+        key.key_state, key.enabled = "PendingImport", False
+    else:
+        key.key_state, key.enabled = "Enabled", True
 
 
 @dispatch.operation("UpdatePrimaryRegion")

@@ -6,6 +6,8 @@
   (applied lazily, the next time the key is used or listed).
 - RotateKeyOnDemand adds material at once (sources: on-demand-rotation); new ciphertexts use it and older
   ones still decrypt with theirs (sources: rotation-keeps-old-material). At most 25 on-demand rotations per key (sources: on-demand-rotation).
+  Its error messages are AWS's (API_RotateKeyOnDemand); the key state is checked first
+  (key_state.py).
 - Only symmetric encryption keys rotate; asymmetric and HMAC keys never, imported
   (EXTERNAL) keys only on demand with material imported first (sources: keys-that-cannot-rotate, imported-key-material).
   A multi-Region key rotates on its primary (sources: on-demand-rotation).
@@ -65,6 +67,8 @@ def _unsupported(key, why: str) -> KmsError:
 def check_rotatable(key, on_demand: bool) -> None:
     """(sources: keys-that-cannot-rotate, imported-key-material) which keys rotate, automatically or on demand."""
     if key.key_spec != "SYMMETRIC_DEFAULT":
+        if on_demand:  # AWS answers RotateKeyOnDemand on an asymmetric or HMAC key with no message
+            raise KmsError("UnsupportedOperationException", "")
         raise _unsupported(key, f"key spec {key.key_spec} does not support key rotation.")
     if getattr(key, "key_manager", "CUSTOMER") == "AWS":  # (sources: aws-managed-key-rotation) AWS rotates them yearly
         raise _unsupported(key, "is an AWS managed key; its rotation cannot be changed.")
@@ -140,13 +144,14 @@ def rotate_key_on_demand(call: dispatch.KmsCall) -> dict:
         done = sum(1 for r in rotations(key) if r["type"] == "ON_DEMAND")
         if done >= ON_DEMAND_LIMIT:
             raise KmsError("LimitExceededException",
-                           f"{key.arn} has reached the limit of {ON_DEMAND_LIMIT} on-demand rotations.")
+                           "The on-demand rotations limit has been reached for the given keyId. "
+                           f"No more on-demand rotations can be performed for this key: {key.arn}")
         pending = None
         if key.origin == "EXTERNAL":  # (sources: imported-key-material) rotate to material imported as NEW_KEY_MATERIAL
             pending = getattr(key, "kmslab_pending_material", None)
             if pending is None:
                 raise KmsError("KMSInvalidStateException",
-                               f"{key.arn} has no imported key material pending rotation.")
+                               f"No available key material pending rotation for the key: {key.arn}.")
             key.kmslab_pending_material = None
         add_material(key, "ON_DEMAND", clock.current().now(), material=pending)
     return {"KeyId": key.arn}
@@ -183,7 +188,11 @@ def list_key_rotations(call: dispatch.KmsCall) -> dict:
         listed = [(r["material"], "CURRENT" if r["material"] is current else "NON_CURRENT")
                   for r in rotations(key)]
     entries = [_rotation_entry(key, m, state) for m, state in listed]
-    start = int(call.params.get("Marker") or 0)
+    marker = call.params.get("Marker") or "0"
+    if not marker.isdigit():  # a marker this operation never handed out
+        raise KmsError("InvalidMarkerException", "The request was rejected because the marker that "
+                                                 "specifies where pagination should next begin is not valid.")
+    start = int(marker)
     limit = int(call.params.get("Limit") or 100)
     page = entries[start:start + limit]
     result = {"Rotations": page, "Truncated": start + limit < len(entries)}

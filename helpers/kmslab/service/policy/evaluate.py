@@ -120,6 +120,8 @@ def _names(value: Any, principal: Principal) -> str | None:
 
 def names_principal(name: str, principal: Principal) -> str | None:
     """Does one principal entry (from a policy or a grant) name this caller?"""
+    if not isinstance(name, str):  # e.g. a grant made with GranteeServicePrincipal only names no caller
+        return None
     if name == "*":
         return "direct"
     if name.isdigit():
