@@ -35,7 +35,7 @@ RULE_MODULES = (
 # so a lesson that never touches EC2 or SSM does not pay for them.
 DEFERRED_RULES = {
     "moto.ec2.models": ("ebs_encryption",),
-    "moto.ssm.models": ("ssm_secure",),
+    "moto.ssm.models": ("ssm_secure", "ssm_tiers"),
 }
 
 
