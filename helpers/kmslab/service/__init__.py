@@ -28,6 +28,7 @@ RULE_MODULES = (
     "quotas",
     "s3_encryption", "s3_bucket_policy",
     "secrets_encryption",                      # Secrets Manager values through KMS (sources: secrets-manager)
+    "secrets_access",                          # resource policies; secrets read across accounts
 )
 
 # Rules for moto services that are slow to import (moto's EC2 models, which SSM also
