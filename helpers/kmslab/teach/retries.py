@@ -139,7 +139,8 @@ def outcome(call: Callable[..., dict], **kwargs: Any) -> dict[str, Any]:
         meta, error = exc.response.get("ResponseMetadata", {}), exc.response["Error"]["Code"]
     return {"ok": error is None, "error": error,
             "RetryAttempts": meta.get("RetryAttempts", 0),
-            "MaxAttemptsReached": meta.get("MaxAttemptsReached", False)}
+            "MaxAttemptsReached": meta.get("MaxAttemptsReached", False),
+            "RetryQuotaReached": meta.get("RetryQuotaReached", False)}
 
 
 @dataclass
