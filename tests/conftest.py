@@ -32,6 +32,18 @@ def fresh_sb():
 
 
 @pytest.fixture(scope="module")
+def world():
+    """A sandbox of the module's own with the cast of principals (kmslab.teach.cast): (sb, people)."""
+    from kmslab.teach import cast
+
+    box = _sandbox.start()
+    try:
+        yield box, cast.build(box)
+    finally:
+        box.stop()
+
+
+@pytest.fixture(scope="module")
 def endpoint(sb):
     """The module's sandbox served on 127.0.0.1 too, for plain clients (same backends)."""
     from kmslab.server import LocalEndpoint

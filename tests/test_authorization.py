@@ -10,19 +10,10 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from kmslab import sandbox
 from kmslab.teach import access, cast, policies
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "authz_vectors.json").read_text())["vectors"]
 ROOT = "root"
-
-
-@pytest.fixture(scope="module")
-def world():
-    sb = sandbox.start()
-    people = cast.build(sb)
-    yield sb, people
-    sb.stop()
 
 
 def _fill(value, sb, people):
@@ -55,18 +46,45 @@ def caller_arn(sb, people, name):
     return f"arn:aws:iam::{sb.account_id}:root" if name == ROOT else people.members[name].arn
 
 
+def _caller_client(sb, people, v, service):
+    """The vector's caller: a cast member, perhaps signing with a wrong secret or no session token."""
+    if v["caller"] == ROOT:
+        return sb.client(service)
+    member = people.members[v["caller"]]
+    if "secret" not in v and "session_token" not in v:
+        return member.client(service)
+    creds = member.credentials
+    return sb.client(service, access_key=creds["AccessKeyId"], secret_key=v.get("secret", creds["SecretAccessKey"]),
+                     session_token=v.get("session_token", creds.get("SessionToken")))
+
+
+def _call(client, op, params):
+    method = "".join("_" + c.lower() if c.isupper() else c for c in op).lstrip("_")
+    return getattr(client, method)(**params)
+
+
 def run_vector(sb, people, v, bucket_counter=[0]):
     """Set up the vector's key and send its request as its caller. Returns (key_arn, error or None)."""
+    service = v.get("service", "kms")
+    if service != "kms":   # IAM, STS, CloudTrail: no key
+        try:
+            _call(_caller_client(sb, people, v, service), v["operation"], _fill(v.get("params") or {}, sb, people))
+            return None, None
+        except ClientError as exc:
+            return None, exc
     root = sb.client("kms")
     arn = root.create_key(Description=v["name"][:256])["KeyMetadata"]["Arn"]
     ctx = v.get("context") or {}
     blob = root.encrypt(KeyId=arn, Plaintext=b"secret", EncryptionContext=ctx)["CiphertextBlob"]
-    token = None
+    token = grant_id = None
     if "grant" in v:
         g = v["grant"]
         kwargs = {"Constraints": g["constraints"]} if g.get("constraints") else {}
-        token = root.create_grant(KeyId=arn, GranteePrincipal=people.members[g["grantee"]].principal,
-                                  Operations=g["operations"], **kwargs)["GrantToken"]
+        if g.get("retiring"):
+            kwargs["RetiringPrincipal"] = people.members[g["retiring"]].principal
+        made = root.create_grant(KeyId=arn, GranteePrincipal=people.members[g["grantee"]].principal,
+                                 Operations=g["operations"], **kwargs)
+        token, grant_id = made["GrantToken"], made["GrantId"]
     doc = _policy(v["policy"], sb, people)
     if doc is not None:
         root.put_key_policy(KeyId=arn, Policy=json.dumps(doc), BypassPolicyLockoutSafetyCheck=True)
@@ -82,9 +100,9 @@ def run_vector(sb, people, v, bucket_counter=[0]):
             s3.put_object(Bucket=bucket, Key="k", Body=b"data", ServerSideEncryption="aws:kms",
                           SSEKMSKeyId=arn)
             return arn, None
-        kms = member.client("kms") if member else root
+        kms = _caller_client(sb, people, v, "kms")
         op = v["operation"]
-        params = {"KeyId": arn, **_fill(v.get("params") or {}, sb, people)}
+        params = {"KeyId": arn}
         if op in ("Encrypt",):
             params.update(Plaintext=b"data", EncryptionContext=ctx)
         elif op == "Decrypt":
@@ -95,10 +113,12 @@ def run_vector(sb, people, v, bucket_counter=[0]):
             params.update(PendingWindowInDays=7)
         elif op == "CreateGrant":
             params.update(GranteePrincipal=people.outsider.principal, Operations=["Decrypt"])
+        elif op == "RetireGrant":
+            params = {"GrantToken": token} if v.get("by_token") else {"KeyId": arn, "GrantId": grant_id}
+        params.update(_fill(v.get("params") or {}, sb, people))
         if token and v.get("tokens"):
             params["GrantTokens"] = [token]
-        method = "".join("_" + c.lower() if c.isupper() else c for c in op).lstrip("_")
-        getattr(kms, method)(**params)
+        _call(kms, op, params)
         return arn, None
     except ClientError as exc:
         return arn, exc
@@ -111,12 +131,17 @@ def test_vector(world, v):
     if v["expect"] == "allow":
         assert error is None, f"expected allow, got {error}"
         return
-    assert error is not None, "expected AccessDeniedException, the call succeeded"
+    assert error is not None, "expected a refusal, the call succeeded"
     code, message = error.response["Error"]["Code"], error.response["Error"]["Message"]
+    if v.get("error"):   # refused before authorization: who signed (SigV4), or a bad request
+        assert code == v["error"], error
+        return
     assert code in ("AccessDeniedException", "AccessDenied"), error
+    service = v.get("service", "kms")
     if v.get("via") is None:
+        resource = f" on resource: {arn}" if service == "kms" else ""
         assert message.startswith(f"User: {caller_arn(sb, people, v['caller'])} is not authorized to "
-                                  f"perform: kms:{v['operation']} on resource: {arn}"), message
+                                  f"perform: {service}:{v['operation']}{resource}"), message
     if v.get("reason"):
         assert message.endswith(v["reason"]), message
 

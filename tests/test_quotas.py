@@ -147,7 +147,7 @@ def test_a_throttled_create_key_creates_no_key(kms):
 
 
 def test_cross_account_calls_count_against_the_caller(sb, kms, keys):
-    creds = sb.client("sts").assume_role(RoleArn="arn:aws:iam::111122223333:role/app",
+    creds = sb.client("sts").assume_role(RoleArn="arn:aws:iam::111122223333:role/OrganizationAccountAccessRole",
                                          RoleSessionName="quota-test")["Credentials"]
     other = sb.client("kms", config=NO_RETRY, access_key=creds["AccessKeyId"],
                       secret_key=creds["SecretAccessKey"], session_token=creds["SessionToken"])

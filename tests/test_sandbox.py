@@ -170,3 +170,66 @@ def test_real_aws_mode_tags_what_lessons_create(monkeypatch):
     with sandbox.start() as mock:  # the mock sandbox adds nothing
         key = mock.client("kms").create_key()["KeyMetadata"]["KeyId"]
         assert mock.client("kms").list_resource_tags(KeyId=key)["Tags"] == []
+
+
+# -- guard gaps (issue 15 §2) -------------------------------------------------------------------------
+def test_udp_and_the_c_level_socket_cannot_reach_other_hosts(fresh_sb):
+    import _socket
+
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        with pytest.raises(guards.RealNetworkBlocked):
+            udp.sendto(b"x", ("192.0.2.1", 53))          # TEST-NET-1: never sent
+        udp.sendto(b"x", ("127.0.0.1", 9))                 # loopback is fine
+    finally:
+        udp.close()
+    tcp = socket.socket()
+    try:
+        with pytest.raises(guards.RealNetworkBlocked):
+            _socket.socket.connect(tcp, ("192.0.2.1", 443))
+        with pytest.raises(guards.RealNetworkBlocked):
+            _socket.socket.connect_ex(tcp, ("192.0.2.1", 443))
+    finally:
+        tcp.close()
+
+
+def test_no_dns_lookups_of_other_hosts(fresh_sb):
+    with pytest.raises(guards.RealNetworkBlocked, match="kms.us-east-1.api.aws"):
+        socket.getaddrinfo("kms.us-east-1.api.aws", 443)
+    with pytest.raises(guards.RealNetworkBlocked):
+        socket.gethostbyname("example.com")
+    assert socket.getaddrinfo("127.0.0.1", 443)           # numeric loopback needs no resolver
+    assert socket.getaddrinfo("localhost", 443)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("AWS_ENDPOINT_URL_KMS", "http://192.0.2.1:4566"),
+    ("AWS_ENDPOINT_URL_STS", "http://192.0.2.1:4566"),
+    ("AWS_ENDPOINT_URL", "http://192.0.2.1:4566"),
+    ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
+    ("AWS_USE_FIPS_ENDPOINT", "true"),
+    ("HTTPS_PROXY", "http://192.0.2.1:3128"),
+    ("https_proxy", "http://127.0.0.1:3128"),      # a local proxy would carry requests out
+    ("HTTP_PROXY", "http://127.0.0.1:3128"),
+    ("ALL_PROXY", "http://127.0.0.1:3128"),
+    ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+])
+@pytest.mark.parametrize("mode", ["inprocess", "endpoint"])
+def test_environment_that_would_send_requests_elsewhere_is_cleared(monkeypatch, name, value, mode):
+    monkeypatch.setenv(name, value)
+    with sandbox.start(mode) as box:
+        assert os.environ.get(name) != value
+        kms = boto3.client("kms")                            # a plain client, as a learner writes it
+        kms.list_keys()
+        box.client("kms").list_keys()
+        if mode == "endpoint":   # child processes (the AWS CLI) are pointed at the sandbox
+            assert os.environ["AWS_ENDPOINT_URL"] == box.endpoint_url
+    assert os.environ[name] == value
+
+
+def test_fips_and_dual_stack_clients_get_a_clear_error(fresh_sb):
+    from botocore.config import Config
+
+    for config in (Config(use_fips_endpoint=True), Config(use_dualstack_endpoint=True)):
+        with pytest.raises(sandbox.SandboxError, match="FIPS and dual-stack"):
+            fresh_sb.client("kms", config=config)

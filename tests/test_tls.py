@@ -208,3 +208,54 @@ def test_tls_serve_cli_prints_url_and_ca_then_stops_on_ctrl_c(tmp_path):
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Stopped." in out and "Traceback" not in err
+
+
+# -- bounded: backlog, deadline per connection, connection cap (issue 15 §4) -------------------------------
+def test_a_normal_listen_backlog(demo):
+    assert demo.https.backlog >= 128            # 5 (http.server's default) queued a burst for seconds
+
+
+def test_a_trickling_client_is_cut_off_at_the_deadline(demo):
+    """A client that sends one byte at a time never trips a per-read timeout; the overall deadline
+    per connection ends it. (Small deadline; the server's own counter says why it closed.)"""
+    import socket
+    import time
+
+    with tls.DemoServer(deadline=0.5) as server:            # plain HTTP: the same code path without TLS
+        with socket.create_connection((tls.HOST, server.port), timeout=30) as conn:
+            request = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 60_000  # never ends
+            closed_by_server = False
+            for byte in request:                            # far longer than the deadline allows
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    closed_by_server = True
+                    break
+                time.sleep(0.01)
+                conn.setblocking(False)
+                try:
+                    if conn.recv(1) == b"":
+                        closed_by_server = True
+                        break
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed_by_server = True
+                    break
+                finally:
+                    conn.setblocking(True)
+        assert closed_by_server
+        assert server.stats()["cut_at_deadline"] == 1
+
+
+def test_a_burst_of_connections_all_complete_within_the_cap(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    certs = tls.make_demo_certs(tmp_path)
+    with tls.DemoServer(cert=certs.server_cert, key=certs.server_key, max_connections=8) as server:
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            answers = list(pool.map(lambda _: tls.fetch(server.port, certs.ca_cert), range(200)))
+        stats = server.stats()
+    assert [a.status for a in answers] == [200] * 200
+    assert stats["served"] == 200
+    assert 1 <= stats["peak_connections"] <= 8             # never more at once than the cap

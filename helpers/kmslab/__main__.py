@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="enforce quotas, every default multiplied by X (e.g. 0.0002)")
     serve.add_argument("--quota", action="append", default=[], metavar="NAME=RATE",
                        help="enforce quotas, NAME at RATE per second (e.g. symmetric=20, CreateKey=50); repeatable")
+    serve.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                       help="let web pages from ORIGIN (e.g. http://localhost:8888) call the AWS API "
+                            "through the endpoint (CORS); none may by default; repeatable")
 
     tls = commands.add_parser("tls", help="the in-flight encryption demo")
     tls_commands = tls.add_subparsers(dest="tls_command", required=True)
@@ -36,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
             overrides = dict(_name_rate(item) for item in args.quota)
             quotas.configure(scale=args.quota_scale, overrides=overrides)
             print(f"KMS request quotas on: {quotas.settings()}", file=sys.stderr, flush=True)
-        run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True))
+        from .http_guard import normalize_origin
+
+        try:
+            origins = [normalize_origin(o) for o in args.allow_origin]
+        except ValueError as exc:
+            raise SystemExit(f"--allow-origin: {exc}") from None
+        run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True), allowed_origins=origins)
         return 0
     if args.command == "tls":
         from .teach.tls import serve_cli

@@ -89,6 +89,11 @@ class Sandbox:
         session = self.session(access_key, secret_key, session_token, region)
         kwargs: dict[str, Any] = {}
         if config is not None:
+            if self.mode != "aws" and (getattr(config, "use_fips_endpoint", None)
+                                       or getattr(config, "use_dualstack_endpoint", None)):
+                raise SandboxError("The sandbox has no FIPS and dual-stack endpoints: drop "
+                                   "use_fips_endpoint / use_dualstack_endpoint from the Config "
+                                   "(they choose real AWS host names, which mock mode never reaches).")
             kwargs["config"] = config
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
@@ -190,6 +195,8 @@ def start(mode: str | None = None, *, region: str = DEFAULT_REGION, seed: int = 
 
             sb._endpoint = LocalEndpoint(seed=seed)
             sb.endpoint_url = sb._endpoint.url
+        if sb.endpoint_url:   # child processes (the AWS CLI) reach the sandbox too; restored by stop()
+            os.environ["AWS_ENDPOINT_URL"] = sb.endpoint_url
     except Exception:
         guards.unblock_network()
         guards.restore_environment(sb._saved_env)

@@ -1,12 +1,15 @@
-"""The sandbox as a local endpoint: moto's threaded server with the sandbox rules."""
+"""The sandbox as a local endpoint: moto's WSGI app with the sandbox rules, behind HttpGuard,
+served on 127.0.0.1 by werkzeug's threaded server."""
 from __future__ import annotations
 
 import logging
 import threading
 import urllib.request
+from typing import Iterable
 
 from . import clock as _clock
-from . import service
+from . import guards, service
+from .http_guard import HttpGuard
 
 DEFAULT_SEED = 42
 
@@ -18,18 +21,22 @@ def quiet_loggers() -> None:
 
 
 class LocalEndpoint:
-    """A running sandbox server on 127.0.0.1."""
+    """A running sandbox server on 127.0.0.1. Web pages of `allowed_origins` may call the AWS
+    API through it (CORS); no other origin may, and none may reach its control routes."""
 
-    def __init__(self, port: int = 0, seed: int | None = DEFAULT_SEED):
-        from moto.server import ThreadedMotoServer
+    def __init__(self, port: int = 0, seed: int | None = DEFAULT_SEED, allowed_origins: Iterable[str] = ()):
+        from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                                   create_backend_app)
+        from werkzeug.serving import make_server
 
         service.install()
         quiet_loggers()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._server.start()
-        host, real_port = self._server.get_host_and_port()
-        self.url = f"http://{host}:{real_port}"
-        self.port = real_port
+        app = HttpGuard(DomainDispatcherApplication(create_backend_app), allowed_origins)
+        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="kmslab-endpoint", daemon=True)
+        self._thread.start()
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         if seed is not None:
             self.seed(seed)
 
@@ -45,17 +52,46 @@ class LocalEndpoint:
         self.post("/moto-api/reset")
 
     def stop(self) -> None:
-        self._server.stop()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+def environment(url: str, region: str = "us-east-1") -> dict[str, str]:
+    """What a terminal needs for `aws kms list-keys` to reach the sandbox at `url`: the endpoint,
+    fake credentials and a Region (AWS_ENDPOINT_URL: AWS SDKs and CLI v1.29+/v2.13+,
+    https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html)."""
+    return {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": guards.FAKE_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": guards.FAKE_SECRET_KEY, "AWS_DEFAULT_REGION": region,
+            "AWS_REGION": region}
+
+
+def export_lines(url: str, region: str = "us-east-1") -> list[str]:
+    """Lines to paste into a bash/zsh terminal (a profile or session token there would win)."""
+    env = environment(url, region)
+    return ([f"export {name}={value}" for name, value in env.items()]
+            + ["unset AWS_PROFILE AWS_SESSION_TOKEN"])
 
 
 def serve(port: int = 0, seed: int | None = DEFAULT_SEED, ready: threading.Event | None = None,
-          stop: threading.Event | None = None, out=print) -> None:
-    """Run the sandbox endpoint until Ctrl-C (or until `stop` is set)."""
+          stop: threading.Event | None = None, out=print, allowed_origins: Iterable[str] = ()) -> None:
+    """Run the sandbox endpoint until Ctrl-C (or until `stop` is set). The process gets the
+    same guards as an in-process sandbox: fake credentials, loopback-only network (so an SNS
+    HTTP subscription, say, can never make it send a request elsewhere)."""
     _clock.use(_clock.Clock(frozen=False))
-    endpoint = LocalEndpoint(port=port, seed=seed)
+    saved = guards.fake_environment("us-east-1")
+    guards.block_network()
+    try:
+        endpoint = LocalEndpoint(port=port, seed=seed, allowed_origins=allowed_origins)
+    except BaseException:
+        guards.unblock_network()
+        guards.restore_environment(saved)
+        raise
     out(f"kmslab sandbox listening on {endpoint.url}")
-    out(f"  aws --endpoint-url {endpoint.url} --region us-east-1 kms list-keys")
-    out("  Any credentials work (for example AWS_ACCESS_KEY_ID=testing). Press Ctrl-C to stop.")
+    out("In another terminal, paste these lines, then try: aws kms list-keys")
+    for line in export_lines(endpoint.url):
+        out(f"  {line}")
+    out("Any credentials work; these are fake. Press Ctrl-C to stop.")
     if ready is not None:
         ready.set()
     stop = stop or threading.Event()
@@ -66,3 +102,5 @@ def serve(port: int = 0, seed: int | None = DEFAULT_SEED, ready: threading.Event
         out("stopping")
     finally:
         endpoint.stop()
+        guards.unblock_network()
+        guards.restore_environment(saved)

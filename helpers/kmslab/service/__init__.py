@@ -18,6 +18,7 @@ MOTO_MODULES = ("kms", "s3", "iam", "sts", "secretsmanager")
 # The sandbox's own rules, one module per subject. Importing a module registers
 # its stages and operations with `dispatch`. Order matters only within a priority.
 RULE_MODULES = (
+    "authentication",                          # SigV4 of the sandbox's own keys, every service
     "audit",                                   # the CloudTrail-shaped record of every request
     "keys", "key_state", "key_usage", "key_metadata", "key_specs", "managed_keys",
     "encryption", "asymmetric", "signing", "data_key_pairs", "shared_secrets",
@@ -25,6 +26,7 @@ RULE_MODULES = (
     "rotation", "key_import", "multi_region", "custom_key_stores",
     "key_last_usage",                          # after "audit": reads the request's record
     "identity", "authorization", "key_policies", "grants",
+    "iam_authorization",                       # IAM, STS AssumeRole, CloudTrail LookupEvents
     "quotas",
     "s3_encryption", "s3_bucket_policy",
     "secrets_encryption",                      # Secrets Manager values through KMS (sources: secrets-manager)
@@ -37,6 +39,7 @@ RULE_MODULES = (
 DEFERRED_RULES = {
     "moto.ec2.models": ("ebs_encryption",),
     "moto.ssm.models": ("ssm_secure", "ssm_tiers"),
+    "moto.sns.models": ("sns_delivery",),
 }
 
 

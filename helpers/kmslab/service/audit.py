@@ -13,6 +13,18 @@ action so that `boto3.client("cloudtrail").lookup_events(...)` returns them,
 newest first, as the CloudTrail event history does. Only KMS events are
 recorded. The trail is kept per process and wiped when moto resets.
 
+Retention: CloudTrail's event history keeps 90 days of events
+(https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html);
+the sandbox's clock is frozen, so it keeps a number of events instead
+(`DEFAULT_MAX_EVENTS`, raised or lowered with `configure`), dropping the oldest
+first. `recorded()` still counts every request since the last reset.
+
+readOnly follows AWS's example records (ct-encrypt.html and the neighbouring
+ct-*.html pages of the KMS Developer Guide,
+https://docs.aws.amazon.com/kms/latest/developerguide/ct-encrypt.html):
+cryptographic operations and reads are true, operations that change a key,
+an alias, a grant, a tag or a key store are false (`WRITE_OPERATIONS`).
+
 Record shape (CloudTrail User Guide, "CloudTrail record contents"; KMS
 Developer Guide, "Logging AWS KMS API calls with AWS CloudTrail"): parameter
 names in requestParameters are lower camel case; calls an AWS service makes for
@@ -21,6 +33,7 @@ as sourceIPAddress and userAgent (e.g. "s3.amazonaws.com").
 """
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 import json
 import threading
@@ -30,8 +43,11 @@ from typing import Any
 from .. import clock
 from . import dispatch, resets
 
-_events: list[dict[str, Any]] = []
+#: How many events the trail keeps by default (oldest dropped first).
+DEFAULT_MAX_EVENTS = 5000
+_events: collections.deque[dict[str, Any]] = collections.deque(maxlen=DEFAULT_MAX_EVENTS)
 _lock = threading.Lock()
+_recorded = 0   # events recorded since the last reset; numbers the next one
 _NAMESPACE = uuid.UUID("6f1b0c8e-3f4a-4b7e-9a51-6b0d3e0a4c11")
 
 # Parameters CloudTrail shows in requestParameters (never plaintext or blobs).
@@ -43,7 +59,40 @@ _SHOWN = ("KeyId", "EncryptionContext", "EncryptionAlgorithm", "SigningAlgorithm
           "RetiringPrincipal", "GrantId", "Description", "KeyPairSpec", "Origin",
           "MultiRegion", "ReplicaRegion", "WrappingAlgorithm", "WrappingKeySpec",
           "ExpirationModel", "ImportType", "PolicyName", "BypassPolicyLockoutSafetyCheck")
-_READ_ONLY_PREFIXES = ("Describe", "Get", "List")
+#: KMS operations CloudTrail logs with "readOnly": false (the ct-*.html examples show each
+#: class: CreateKey, EnableKeyRotation, PutKeyPolicy, CreateGrant, RetireGrant, TagResource ...).
+#: Every other operation, cryptographic or a read, is logged with "readOnly": true.
+WRITE_OPERATIONS = frozenset({
+    "CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore", "CreateGrant",
+    "CreateKey", "DeleteAlias", "DeleteCustomKeyStore", "DeleteImportedKeyMaterial", "DisableKey",
+    "DisableKeyRotation", "DisconnectCustomKeyStore", "EnableKey", "EnableKeyRotation",
+    "ImportKeyMaterial", "PutKeyPolicy", "ReplicateKey", "RetireGrant", "RevokeGrant",
+    "RotateKeyOnDemand", "ScheduleKeyDeletion", "TagResource", "UntagResource", "UpdateAlias",
+    "UpdateCustomKeyStore", "UpdateKeyDescription", "UpdatePrimaryRegion",
+})
+
+
+def read_only(operation: str) -> bool:
+    """The readOnly field CloudTrail gives a KMS operation."""
+    return operation not in WRITE_OPERATIONS
+
+
+def configure(max_events: int) -> None:
+    """Keep at most `max_events` events (the oldest go first). Lessons may raise the bound."""
+    global _events
+    if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
+        raise ValueError(f"max_events must be a whole number of at least 1, not {max_events!r}")
+    with _lock:
+        _events = collections.deque(_events, maxlen=max_events)
+
+
+def max_events() -> int:
+    return _events.maxlen or DEFAULT_MAX_EVENTS
+
+
+def recorded() -> int:
+    """How many events were recorded since the last reset (including any no longer kept)."""
+    return _recorded
 
 
 def _camel(name: str) -> str:
@@ -98,10 +147,9 @@ def remember_request(call: dispatch.KmsCall) -> None:
 
 @dispatch.after("audit")
 def record(call: dispatch.KmsCall, result: dict | None, error) -> None:
+    global _recorded
     key_arn = _key_arn(call, result)
     owner = call.key_owner[0] if call.key_owner else (key_arn.split(":")[4] if key_arn else call.account_id)
-    with _lock:
-        number = len(_events) + 1
     identity = _user_identity(call)
     event: dict[str, Any] = {
         "eventVersion": "1.08",
@@ -115,9 +163,9 @@ def record(call: dispatch.KmsCall, result: dict | None, error) -> None:
         "requestParameters": call.notes.get("audit_request")
         or {_camel(k): call.params[k] for k in _SHOWN if k in call.params},
         "responseElements": None,
-        "requestID": str(uuid.uuid5(_NAMESPACE, f"request-{number}")),
-        "eventID": str(uuid.uuid5(_NAMESPACE, f"event-{number}")),
-        "readOnly": call.operation.startswith(_READ_ONLY_PREFIXES),
+        "requestID": None,      # given under the lock below
+        "eventID": None,
+        "readOnly": read_only(call.operation),
         "resources": [{"accountId": owner, "type": "AWS::KMS::Key", "ARN": key_arn}] if key_arn else [],
         "eventType": "AwsApiCall",
         "managementEvent": True,
@@ -134,7 +182,14 @@ def record(call: dispatch.KmsCall, result: dict | None, error) -> None:
         accounts.add(owner)
     event["_accounts"] = sorted(accounts)
     with _lock:
+        # The number, hence the ids, and the append happen under one lock: two threads can
+        # never share an EventId, and the trail stays in the order the ids were given.
+        _recorded += 1
+        event["_number"] = _recorded
+        event["requestID"] = str(uuid.uuid5(_NAMESPACE, f"request-{_recorded}"))
+        event["eventID"] = str(uuid.uuid5(_NAMESPACE, f"event-{_recorded}"))
         _events.append(event)
+    call.notes["audit_event"] = event   # this request's own record (GetKeyLastUsage names it)
 
 
 def _public(event: dict[str, Any]) -> dict[str, Any]:
@@ -142,10 +197,12 @@ def _public(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def events(event_name: str | None = None, key_arn: str | None = None,
-           error_code: str | None = None, account_id: str | None = None) -> list[dict[str, Any]]:
-    """The recorded events, oldest first, optionally filtered (copies)."""
+           error_code: str | None = None, account_id: str | None = None,
+           after: int = 0) -> list[dict[str, Any]]:
+    """The kept events, oldest first, optionally filtered (copies). `after`: only events
+    recorded after `recorded()` returned that number."""
     with _lock:
-        found = list(_events)
+        found = [e for e in _events if e["_number"] > after] if after else list(_events)
     if event_name:
         found = [e for e in found if e["eventName"] == event_name]
     if key_arn:
@@ -159,8 +216,10 @@ def events(event_name: str | None = None, key_arn: str | None = None,
 
 @resets.on_reset
 def clear() -> None:
+    global _recorded
     with _lock:
         _events.clear()
+        _recorded = 0
 
 
 # -- CloudTrail LookupEvents (CloudTrail API Reference, LookupEvents) ----------------------

@@ -64,10 +64,13 @@ class GrantCheck:
     has_operation: bool
     effective: bool          # token presented, or propagated
     constraints_hold: bool
+    #: CreateGrant through a grant: the new grant asks for no more than this one holds
+    within_parent: bool = True
 
     @property
     def allows(self) -> bool:
-        return bool(self.how) and self.has_operation and self.effective and self.constraints_hold
+        return (bool(self.how) and self.has_operation and self.effective and self.constraints_hold
+                and self.within_parent)
 
     def describe(self) -> str:
         why = []
@@ -79,8 +82,11 @@ class GrantCheck:
             why.append("not yet effective (no grant token; eventual consistency)")
         if self.how and self.has_operation and not self.constraints_hold:
             why.append("encryption context constraint not met")
+        if self.how and self.has_operation and not self.within_parent:
+            why.append("the new grant would allow more than this grant holds")
         verdict = "allows" if self.allows else "does not apply: " + ", ".join(why)
-        return f"grant {self.grant_id}{f' ({self.name})' if self.name else ''} to {self.grantee}: {verdict}"
+        # Ids are 64 hex characters, like AWS's; the first 8 name a grant well enough in a trace.
+        return f"grant {self.grant_id[:8]}{f' ({self.name})' if self.name else ''} to {self.grantee}: {verdict}"
 
 
 @dataclass
@@ -191,9 +197,10 @@ def request_context(call: dispatch.KmsCall, action: str, principal: Principal, k
 # -- the decision ---------------------------------------------------------------------
 def decide_action(principal: Principal, action: str, key: Any, context: conditions.Context,
                   *, key_policy: dict | None = None, grant_tokens: list[str] | None = None,
-                  use_grants: bool = True) -> Decision:
+                  use_grants: bool = True, grant_request: dict | None = None) -> Decision:
     """Decide one action. `key` is the moto Key (None for operations without a key);
-    `key_policy` overrides the key's stored policy (the lockout check uses it)."""
+    `key_policy` overrides the key's stored policy (the lockout check uses it);
+    `grant_request` is the CreateGrant request, which a grant may allow only in part."""
     resource = key.arn if key is not None else "*"
     request = Request(principal, action, resource, context)
     iam_matches: list[StatementMatch] = []
@@ -242,7 +249,7 @@ def decide_action(principal: Principal, action: str, key: Any, context: conditio
         return d
 
     if use_grants:
-        d.grants = _grant_checks(key, principal, op, context, grant_tokens or [])
+        d.grants = _grant_checks(key, principal, op, context, grant_tokens or [], grant_request)
     grant_direct = any(g.allows and g.how == "direct" for g in d.grants)
     grant_account = any(g.allows and g.how == "account" for g in d.grants)
 
@@ -276,30 +283,62 @@ def decide_action(principal: Principal, action: str, key: Any, context: conditio
 
 
 def _grant_checks(key: Any, principal: Principal, op: str, context: conditions.Context,
-                  tokens: list[str]) -> list[GrantCheck]:
+                  tokens: list[str], grant_request: dict | None = None) -> list[GrantCheck]:
     now = clock.current().time()
     checks = []
     for grant in list(getattr(key, "grants", {}).values()):
+        if not isinstance(grant.grantee_principal, str) or not isinstance(grant.operations, list):
+            continue  # never stored since CreateGrant checks its request; never let one break a key
         how = names_principal(grant.grantee_principal, principal)
         created = getattr(grant, "kmslab_created_at", None)
         effective = grant.token in tokens or created is None or now >= created + GRANT_PROPAGATION_SECONDS
+        constraints = grant.constraints if isinstance(grant.constraints, dict) else {}
+        if op == "CreateGrant" and grant_request is not None:
+            # A grant's CreateGrant allows only grants that are equally or more restrictive
+            # (https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html#grant-creategrant).
+            wanted = grant_request.get("Operations") or []
+            within = set(wanted) <= set(grant.operations)
+            holds = at_least_as_strict(grant_request.get("Constraints") or {}, constraints)
+        else:
+            within, holds = True, _constraints_hold(constraints, op, context)
         checks.append(GrantCheck(grant.id, grant.name, grant.grantee_principal, how,
-                                 op in (grant.operations or []), effective,
-                                 _constraints_hold(grant.constraints, op, context)))
+                                 op in grant.operations, effective, holds, within))
     return checks
 
 
 def _constraints_hold(constraints: dict | None, op: str, context: conditions.Context) -> bool:
     if not constraints:
         return True
+    if op in ("DescribeKey", "RetireGrant"):
+        return True   # "the constraint doesn't apply to these operations" (API_GrantConstraints)
     if op not in _GRANT_EC_OPERATIONS:
         return False  # a grant with constraints only covers operations that take a context
     ec = {k[len("kms:encryptioncontext:"):]: v for k, v in context.items()
           if k.startswith("kms:encryptioncontext:")}
-    if constraints.get("EncryptionContextEquals") is not None:
-        return ec == constraints["EncryptionContextEquals"]
-    subset = constraints.get("EncryptionContextSubset") or {}
-    return all(ec.get(k) == v for k, v in subset.items())
+    return _allows_context(constraints, ec)
+
+
+def _allows_context(constraints: dict, ec: dict) -> bool:
+    """Would a request with encryption context `ec` meet these grant constraints?"""
+    equals, subset = constraints.get("EncryptionContextEquals"), constraints.get("EncryptionContextSubset")
+    if equals is not None and ec != equals:
+        return False
+    return all(ec.get(k) == v for k, v in (subset or {}).items())
+
+
+def at_least_as_strict(child: dict, parent: dict) -> bool:
+    """Does every encryption context the child's constraints accept also meet the parent's?
+    A child may add pairs to a Subset, or turn a Subset into Equals, but not the reverse."""
+    if not parent:
+        return True
+    if child.get("EncryptionContextEquals") is not None:
+        # the child accepts exactly one context (if its own Subset allows it)
+        only = child["EncryptionContextEquals"]
+        return _allows_context(child, only) is False or _allows_context(parent, only)
+    if parent.get("EncryptionContextEquals") is not None:
+        return False  # a Subset (or nothing) accepts contexts the parent's Equals refuses
+    wanted = child.get("EncryptionContextSubset") or {}
+    return all(wanted.get(k) == v for k, v in (parent.get("EncryptionContextSubset") or {}).items())
 
 
 # -- finding the key (until the RESOLVE stage has done it) ---------------------------------
@@ -377,43 +416,62 @@ def principal_of(call: dispatch.KmsCall) -> Principal:
 def decide(call: dispatch.KmsCall) -> list[Decision]:
     """Every decision this request needs (one per key it touches)."""
     principal = principal_of(call)
+    if call.operation == "RetireGrant":
+        return [_retire_decision(call, principal)]
     decisions = []
     for action, key in _keys_for(call):
         if key is None and action[4:] not in NO_KEY_OPERATIONS:
             continue  # no such key: the operation itself answers NotFoundException
-        if action == "kms:RetireGrant":
-            decisions.append(_retire_decision(call, principal, key))
-            continue
         context = request_context(call, action, principal, key)
-        decisions.append(decide_action(principal, action, key, context,
-                                       grant_tokens=call.params.get("GrantTokens")))
+        decisions.append(decide_action(
+            principal, action, key, context, grant_tokens=call.params.get("GrantTokens"),
+            grant_request=call.params if action == "kms:CreateGrant" else None))
     return decisions
 
 
-def _retire_decision(call: dispatch.KmsCall, principal: Principal, key: Any) -> Decision:
-    """RetireGrant is decided by the grant, not by policies: its retiring principal, its
-    grantee when the grant includes RetireGrant, or the key's account (AWS RetireGrant API)."""
-    gid = call.params.get("GrantId")
-    grant = key.grants.get(gid) if gid else None
-    d = Decision(False, principal, "kms:RetireGrant", key.arn, "the grant")
-    if grant is None:
-        d.allowed, d.by = True, "no such grant: RetireGrant answers itself"
-        return d
-    if grant.retiring_principal and names_principal(grant.retiring_principal, principal) == "direct":
+def _retire_decision(call: dispatch.KmsCall, principal: Principal) -> Decision:
+    """RetireGrant is decided by the grant (https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html):
+    its retiring principal; its grantee when the grant includes RetireGrant; the key's account,
+    which may delegate kms:RetireGrant to its IAM principals; when the retiring principal is an
+    account, that account's IAM principals allowed kms:RetireGrant. Key policies play no part,
+    and a Deny of kms:RetireGrant in an IAM policy wins. A grant token only names the grant."""
+    from . import grants
+
+    key, grant = grants.find(call)
+    call.notes["grant"] = (key, grant)
+    if call.key_arn is None:   # retired by token: the audit trail and the operation need the key
+        call.key_arn, call.key_owner, call.notes["key"] = key.arn, (key.account_id, key.region), key
+    action = "kms:RetireGrant"
+    iam = [m for label, doc in iam_policies(principal)
+           for m in _safe_evaluate(doc, Request(principal, action, key.arn, conditions.Context()), label)]
+    d = Decision(False, principal, action, key.arn, "", matches=iam)
+    iam_allows = any(m.effect == "Allow" and m.applies for m in iam)
+    retiring = grant.retiring_principal if isinstance(grant.retiring_principal, str) else None
+    by_retiring = names_principal(retiring, principal) if retiring else None
+    if any(m.effect == "Deny" and m.applies for m in iam):
+        d.by, d.reason = "an explicit Deny in an IAM policy", "with an explicit deny in an identity-based policy"
+    elif by_retiring == "direct":
         d.allowed, d.by = True, "the grant's retiring principal"
     elif "RetireGrant" in grant.operations and names_principal(grant.grantee_principal, principal) == "direct":
         d.allowed, d.by = True, "the grant's grantee (the grant includes RetireGrant)"
-    elif principal.kind == "root" and principal.account == key.account_id:
-        d.allowed, d.by = True, "the key's account (root user)"
+    elif by_retiring == "account" and iam_allows:
+        d.allowed, d.by = True, "an IAM policy in the retiring principal's account"
+    elif principal.account == key.account_id and (principal.kind == "root" or iam_allows):
+        d.allowed, d.by = True, "the key's account" + ("" if principal.kind == "root" else ", through an IAM policy")
     else:
-        d.by = "the caller is neither the grant's retiring principal nor a grantee allowed to retire it"
+        d.by = "the caller is not the grant's retiring principal, a grantee allowed to retire it, or its account"
     return d
+
+
+def _safe_evaluate(doc: dict, request: Request, label: str) -> list[StatementMatch]:
+    try:
+        return evaluate(doc, request, f"IAM policy {label}", resource_policy=False)
+    except (KeyError, TypeError, AttributeError):
+        return []  # a malformed IAM document allows nothing
 
 
 @dispatch.before(dispatch.AUTHORIZE, "authorize")
 def authorize(call: dispatch.KmsCall) -> None:
-    if call.operation == "RetireGrant" and call.params.get("GrantToken") and not call.params.get("GrantId"):
-        return  # retiring by token: holding the token is the permission
     for decision in decide(call):
         call.notes.setdefault("decisions", []).append(decision)
         if not decision.allowed:

@@ -16,36 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from .. import clock
-from . import audit, dispatch, rotation
+from . import dispatch, rotation
 
 #: KeyLastUsageData.Operation (botocore KMS model).
 TRACKED = frozenset({"Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
                      "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext",
                      "GenerateMac", "ReEncrypt", "Sign", "Verify", "VerifyMac", "Encapsulate",
                      "Decapsulate"})
-_SCAN = 50  # how far back to look for the request's audit record
-
-
-def _record_of(call: dispatch.KmsCall) -> dict[str, Any] | None:
-    """The audit trail's record of this request (written by the audit hook just before)."""
-    shown = call.notes.get("audit_request")
-    with audit._lock:
-        recent = audit._events[-_SCAN:]
-    for event in reversed(recent):
-        if shown and event["requestParameters"] is shown:
-            return event
-    for event in reversed(recent):  # a request with nothing to show (Decrypt with a blob only)
-        if (event["eventName"] == call.operation and "errorCode" not in event
-                and any(r["ARN"] == call.key_arn for r in event["resources"])):
-            return event
-    return None
-
-
 @dispatch.after("key-last-usage")
 def remember(call: dispatch.KmsCall, result: dict | None, error) -> None:
     if error is not None or call.operation not in TRACKED:
         return
-    record = _record_of(call)
+    record = call.notes.get("audit_event")   # the audit hook runs first (service.RULE_MODULES)
     if record is None:
         return
     usage = {"Operation": call.operation,

@@ -494,6 +494,91 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def _user_with_key(c, prefix: str, policy: dict | None = None) -> tuple[str, dict]:
+    iam, user = c("iam"), _name(prefix)
+    arn = iam.create_user(UserName=user)["User"]["Arn"]
+    if policy is not None:
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps(policy))
+    return arn, iam.create_access_key(UserName=user)["AccessKey"]
+
+
+def _as(c, service: str, creds: dict, secret: str | None = None):
+    return c(service, access_key=creds["AccessKeyId"], secret_key=secret or creds["SecretAccessKey"])
+
+
+def p_grant_retire_by_token(c):
+    k = _arn(c)
+    _, creds = _user_with_key(c, "kmslab-ledger-bystander")
+    token = c("kms").create_grant(KeyId=k, GranteePrincipal=f"arn:aws:iam::{k.split(':')[4]}:root",
+                                  Operations=["Decrypt"])["GrantToken"]
+    return outcome(lambda: _as(c, "kms", creds).retire_grant(GrantToken=token))
+
+
+def p_grant_creates_more(c):
+    k = _arn(c)
+    arn, creds = _user_with_key(c, "kmslab-ledger-delegate")
+    token = c("kms").create_grant(KeyId=k, GranteePrincipal=arn, Operations=["CreateGrant"])["GrantToken"]
+    return outcome(lambda: _as(c, "kms", creds).create_grant(
+        KeyId=k, GranteePrincipal=arn, Operations=["Encrypt", "Decrypt"], GrantTokens=[token]))
+
+
+def p_grant_star(c):
+    return outcome(lambda: c("kms").create_grant(KeyId=_arn(c), GranteePrincipal="*", Operations=["Decrypt"]))
+
+
+def p_grant_id_shape(c):
+    import re
+
+    grant_id = c("kms").create_grant(KeyId=_arn(c), GranteePrincipal="arn:aws:iam::123456789012:root",
+                                     Operations=["Decrypt"])["GrantId"]
+    return f"{len(grant_id)},{'hex' if re.fullmatch('[0-9a-f]+', grant_id) else 'other'}"
+
+
+def p_wrong_secret(c):
+    _, creds = _user_with_key(c, "kmslab-ledger-signer")
+    return outcome(lambda: _as(c, "kms", creds, secret="guessed").list_keys())
+
+
+def p_iam_self_escalation(c):
+    arn, creds = _user_with_key(c, "kmslab-ledger-nobody")
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    return outcome(lambda: _as(c, "iam", creds).put_user_policy(
+        UserName=arn.rsplit("/", 1)[1], PolicyName="all", PolicyDocument=json.dumps(everything)))
+
+
+def p_assume_role_trust(c):
+    arn, creds = _user_with_key(c, "kmslab-ledger-visitor")
+    account, role = arn.split(":")[4], _name("kmslab-ledger-role")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}
+    c("iam").create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    return outcome(lambda: _as(c, "sts", creds).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="ledger"))
+
+
+def p_lookup_events_permission(c):
+    _, creds = _user_with_key(c, "kmslab-ledger-reader")
+    return outcome(lambda: _as(c, "cloudtrail", creds).lookup_events())
+
+
+def p_moto_account_header(c):
+    kms = c("kms", access_key="kmslab-ledger-header", secret_key="any")   # a client of its own
+
+    def add(request, **_):
+        request.headers["x-moto-account-id"] = "999988887777"
+
+    kms.meta.events.register_first("before-sign.kms.*", add)
+    return outcome(lambda: kms.create_key())
+
+
+def p_read_only_encrypt(c):
+    k = _key(c)
+    c("kms").encrypt(KeyId=k, Plaintext=b"x")
+    events = c("cloudtrail").lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "Encrypt"}])["Events"]
+    return events[0]["ReadOnly"] if events else "no event"
+
+
 # -- the data -------------------------------------------------------------------------------
 
 def R(id, section, title, moto, aws, facts, probe, expected):
@@ -593,6 +678,37 @@ RULES: list[dict[str, Any]] = [
       "AccessDeniedException without the token until the grant propagates (the sandbox: "
       "GRANT_PROPAGATION_SECONDS of sandbox time), allowed with it", "grants", p_grant_token,
       "error:AccessDeniedException,ok"),
+    R("grant-retire-authorized", "Who may do what", "RetireGrant is authorized by the grant, not by holding its token",
+      "anyone with the token retires it", "AccessDeniedException for a principal the grant does not name",
+      "[grant-delete](https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html)", p_grant_retire_by_token, "error:AccessDeniedException"),
+    R("grant-derived-create-grant", "Who may do what",
+      "CreateGrant through a grant gives at most the parent grant's operations",
+      "a grantee with only CreateGrant grants itself Encrypt and Decrypt", "AccessDeniedException",
+      "[create-grant-overview](https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html#grant-creategrant)", p_grant_creates_more, "error:AccessDeniedException"),
+    R("grant-principal", "Who may do what", "A grant's grantee must be a real principal",
+      "accepts GranteePrincipal \"*\"", "ValidationException (\"*\" fails the model's pattern)",
+      "[API_CreateGrant](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html)", p_grant_star, "error:ValidationException"),
+    R("grant-id", "Who may do what", "Grant ids are 64 hex characters",
+      "32 hex characters from the seeded generator; tokens the same", "64 hex characters; tokens long and opaque "
+      "(the sandbox: an HMAC with a secret of the process)", "[create-grant-overview](https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html)", p_grant_id_shape,
+      "64,hex"),
+    R("sigv4", "Who may do what", "A request signed with the wrong secret is refused",
+      "only the access key id is read", "InvalidSignatureException", "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)", p_wrong_secret,
+      "error:InvalidSignatureException"),
+    R("iam-authorized", "Who may do what", "IAM calls need IAM permissions",
+      "a user with no permissions gives itself \"*\"", "AccessDenied", "[policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)",
+      p_iam_self_escalation, "error:AccessDenied"),
+    R("assume-role-trust", "Who may do what",
+      "AssumeRole needs the trust policy (and, when it names the account, an IAM policy)",
+      "anyone assumes any role, even one that does not exist", "AccessDenied", "[API_AssumeRole](https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)",
+      p_assume_role_trust, "error:AccessDenied"),
+    R("lookup-events-authorized", "Who may do what", "LookupEvents needs cloudtrail:LookupEvents",
+      "not implemented", "AccessDeniedException", "[CloudTrail identity-based policy examples](https://docs.aws.amazon.com/awscloudtrail/latest/userguide/security_iam_id-based-policy-examples.html)",
+      p_lookup_events_permission, "error:AccessDeniedException"),
+    R("moto-account-header", "Who may do what", "A request cannot pick its account with a header",
+      "x-moto-account-id switches the account", "no such header; the sandbox refuses it (AccessDeniedException) "
+      "unless the sandbox's own tooling sends it", "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)", p_moto_account_header,
+      "error:AccessDeniedException"),
     R("s3-missing-key", "Services that use KMS", "SSE-KMS PUT with a missing key fails",
       "stores the object", "KMS.NotFoundException", "sse-kms, quotas-count-service-requests", p_s3_missing_key, "KMS.NotFoundException"),
     R("s3-disabled-key", "Services that use KMS", "SSE-KMS GET with a disabled key fails",
@@ -643,6 +759,9 @@ RULES: list[dict[str, Any]] = [
     R("cloudtrail-errors", "Audit trail", "Failed KMS requests are recorded with errorCode",
       "LookupEvents not implemented", "errorCode NotFoundException", "cloudtrail-logging", p_cloudtrail_failed,
       "NotFoundException"),
+    R("cloudtrail-read-only", "Audit trail", "Cryptographic operations are logged readOnly true",
+      "LookupEvents not implemented", "true (management writes: false)", "[ct-encrypt](https://docs.aws.amazon.com/kms/latest/developerguide/ct-encrypt.html)", p_read_only_encrypt,
+      "true"),
 ]
 
 #: Rules of issue 3 that moto 5.2 already gets right (probe kept, no sandbox code).
@@ -686,6 +805,37 @@ NOT_MODELLED: list[dict[str, str]] = [
      "facts": "cloudtrail-logging"},
     {"id": "china-regions", "title": "SM2 and SM4 (China Regions)", "aws": "China Regions only",
      "facts": "symmetric-default, china-regions"},
+    {"id": "unauthorized-services", "title": "Authorization of S3, SSM, Secrets Manager, EC2 and SNS calls",
+     "aws": "every call needs an IAM permission; the sandbox authorizes the KMS requests these services make "
+            "for the caller (and S3 bucket policies), not the services' own API calls",
+     "facts": "[policy evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)"},
+    {"id": "unauthorized-sts", "title": "STS calls other than AssumeRole",
+     "aws": "GetSessionToken and GetFederationToken need permissions and return the caller's own temporary "
+            "credentials; moto returns fixed example keys, which the sandbox treats as made-up credentials "
+            "(the default account's root). AssumeRole's ExternalId, MFA, session policies and tags are not "
+            "evaluated, and the sandbox's root user may assume roles (AWS's root user may not)",
+     "facts": "[requesting temporary credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html)"},
+    {"id": "unauthorized-cloudtrail", "title": "CloudTrail calls other than LookupEvents",
+     "aws": "trail management needs cloudtrail: permissions; the sandbox authorizes LookupEvents only",
+     "facts": "[CloudTrail identity-based policy examples](https://docs.aws.amazon.com/awscloudtrail/latest/userguide/security_iam_id-based-policy-examples.html)"},
+    {"id": "iam-condition-keys", "title": "IAM condition keys on IAM calls",
+     "aws": "iam:PolicyARN, aws:RequestTag and other keys can limit IAM actions; the sandbox's request "
+            "context for IAM calls holds aws:PrincipalArn and aws:PrincipalAccount only",
+     "facts": "[IAM condition keys](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html)"},
+    {"id": "presigned-urls", "title": "Presigned URLs and request time",
+     "aws": "query-string signatures are verified and expire; requests more than 15 minutes off are refused. "
+            "The sandbox verifies header signatures only (a presigned URL acts as the default root, as moto "
+            "reads no key from it) and ignores the request time (its clock is frozen)",
+     "facts": "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)"},
+    {"id": "grant-principal-existence", "title": "Whether a grant's principals exist",
+     "aws": "the sandbox refuses grantees that are not principal ARNs (InvalidArnException; AWS's exact "
+            "wording for this case is not documented) but does not check that the user or role exists",
+     "facts": "[API_CreateGrant](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html)"},
+    {"id": "local-processes", "title": "Other programs on the same machine",
+     "aws": "AWS authenticates every request. The sandbox's endpoint refuses web pages of other origins, "
+            "but any local program, including another user's on a shared machine, can reach 127.0.0.1 and "
+            "its control routes (reset, data.json). Run one sandbox per user, on a machine you do not share",
+     "facts": "[Signature Version 4](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html)"},
 ]
 
 

@@ -33,6 +33,7 @@ Sandbox choices (documented, not AWS facts):
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -189,6 +190,20 @@ _buckets: dict[tuple[str, str, str], TokenBucket] = {}
 _lock = threading.Lock()
 
 
+#: Bounds on what `configure` accepts. Lesson 09 sets a rate of 1e-6 ("one token, then nothing
+#: for days"); below that, or with a scale of 1e-300, the sandbox would refuse everything for ever.
+MIN_SCALE, MAX_SCALE = 1e-6, 1e6
+MIN_RATE, MAX_RATE = 1e-6, 1e9
+
+
+def _number(value: Any, what: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be between {low:g} and {high:g}, not {value!r}")
+    return float(value)
+
+
 def configure(scale: float | None = None, overrides: dict[str, float] | None = None,
               enabled: bool = True) -> dict[str, Any]:
     """Turn quotas on, optionally scaled or overridden. Returns the settings.
@@ -201,22 +216,29 @@ def configure(scale: float | None = None, overrides: dict[str, float] | None = N
     Arguments left as None keep their current value. The buckets start full.
     Settings outlive moto resets; `reset()` restores the defaults (off).
     """
+    if scale is not None:
+        scale = _number(scale, "scale", MIN_SCALE, MAX_SCALE)
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ValueError(f"overrides must map quota names to rates, not {overrides!r}")
+    checked = {}
+    for name, rate in (overrides or {}).items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a quota name must be text, not {name!r}")
+        checked[name] = None if rate is None else _number(rate, f"quota {name}", MIN_RATE, MAX_RATE)
+    if not isinstance(enabled, bool):
+        raise ValueError(f"enabled must be true or false, not {enabled!r}")
     with _lock:
         if scale is not None:
-            if scale <= 0:
-                raise ValueError("scale must be positive")
-            _settings.scale = float(scale)
-        if overrides:
+            _settings.scale = scale
+        if checked:
             merged = dict(_settings.overrides or {})
-            for name, rate in overrides.items():
+            for name, rate in checked.items():
                 if rate is None:
                     merged.pop(name, None)
-                elif float(rate) <= 0:
-                    raise ValueError(f"quota {name} must be positive, got {rate}")
                 else:
-                    merged[name] = float(rate)
+                    merged[name] = rate
             _settings.overrides = merged
-        _settings.enabled = bool(enabled)
+        _settings.enabled = enabled
         _buckets.clear()
         return _settings.as_dict()
 
@@ -359,23 +381,41 @@ def throttle(call: dispatch.KmsCall) -> None:
 ROUTE = "/moto-api/kmslab/quotas"
 
 
+MAX_ROUTE_BODY = 64 * 1024
+
+
 def _route(request: Any, full_url: str, headers: Any):
-    """GET: the settings. POST a JSON body {"scale", "overrides", "enabled"} or {"reset": true}."""
+    """GET: the settings. POST a JSON object {"scale", "overrides", "enabled"} or {"reset": true}.
+    Anything else is a 400 with the reason, never a 500."""
     if getattr(request, "method", "GET") == "POST":
-        raw = getattr(request, "body", None)
-        if raw is None:
-            length = int(headers.get("Content-Length") or 0)
-            raw = request.environ["wsgi.input"].read(length) if length else b""
-        body = json.loads(raw or b"{}")
         try:
-            if body.get("reset"):
+            body = _route_body(request)
+            if body.get("reset") is True and len(body) == 1:
                 reset()
+            elif "reset" in body:
+                raise ValueError('reset takes true, alone: {"reset": true}')
             else:
                 configure(scale=body.get("scale"), overrides=body.get("overrides"),
                           enabled=body.get("enabled", True))
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)})
     return 200, {"Content-Type": "application/json"}, json.dumps(settings())
+
+
+def _route_body(request: Any) -> dict[str, Any]:
+    raw = request.get_data(cache=True) if hasattr(request, "get_data") else getattr(request, "body", b"")
+    if len(raw or b"") > MAX_ROUTE_BODY:
+        raise ValueError(f"the body is larger than {MAX_ROUTE_BODY} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body must be a JSON object, for example {\"scale\": 0.002}") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object, for example {\"scale\": 0.002}")
+    unknown = sorted(set(body) - {"scale", "overrides", "enabled", "reset"})
+    if unknown:
+        raise ValueError(f"unknown settings {unknown}: use scale, overrides, enabled or reset")
+    return body
 
 
 def _install_route() -> None:

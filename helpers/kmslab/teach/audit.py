@@ -78,3 +78,11 @@ def table(cloudtrail, event_name: str | None = None, limit: int = 50) -> str:
 
 def show(cloudtrail, event_name: str | None = None, limit: int = 50) -> None:
     print(table(cloudtrail, event_name, limit))
+
+
+def retain(max_events: int) -> None:
+    """Keep at most `max_events` events in the sandbox's trail (default 5,000; the oldest go first),
+    as a CloudTrail event history keeps 90 days. Raise it before a lesson that counts many requests."""
+    from ..service import audit as trail
+
+    trail.configure(max_events)

@@ -67,6 +67,10 @@ class EnvelopeKeyError(EnvelopeError):
     """KMS would not decrypt the data key: wrong key, no permission, or a key that cannot be used."""
 
 
+class EnvelopeKeyRequiredError(EnvelopeKeyError):
+    """Decrypting without naming the expected KMS key (strict mode), which would trust the file."""
+
+
 @dataclass(frozen=True)
 class Header:
     frame_size: int

@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 
-def kms_requests(event_name: str | None = None, error_code: str | None = None) -> int:
-    """How many KMS requests the sandbox has recorded so far (optionally one operation)."""
+def kms_requests(event_name: str | None = None, error_code: str | None = None, after: int = 0) -> int:
+    """How many KMS requests the sandbox's trail holds (optionally one operation, or only those
+    recorded after the trail's count was `after`)."""
     from ..service import audit  # the trail; a CloudTrail LookupEvents view may replace this
 
-    return len(audit.events(event_name=event_name, error_code=error_code))
+    if event_name is None and error_code is None:
+        return audit.recorded() - after   # every request, even those the bounded trail dropped
+    return len(audit.events(event_name=event_name, error_code=error_code, after=after))
 
 
 class Counter:
@@ -23,11 +26,13 @@ class Counter:
         self.event_name, self.count = event_name, 0
 
     def __enter__(self) -> "Counter":
-        self._start = kms_requests(self.event_name)
+        from ..service import audit
+
+        self.start = audit.recorded()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.count = kms_requests(self.event_name) - self._start
+        self.count = kms_requests(self.event_name, after=self.start)
 
 
 def data_key_caching(sb, key_arn: str, messages: int = 1000, cached: bool = True,
@@ -77,14 +82,13 @@ def throttle_rate(sb, quota: float, offered_rate: float, seconds: float = 10.0,
     kms = sb.client("kms", config=retry_config("standard", total_max_attempts=1))
     requests = int(offered_rate * seconds)
     with Counter("GenerateRandom") as sent:
-        before = kms_requests("GenerateRandom", "ThrottlingException")
         for _ in range(requests):
             try:
                 kms.generate_random(NumberOfBytes=8)
             except kms.exceptions.ClientError:
                 pass
             sb.clock.advance(1 / offered_rate)
-        throttled = kms_requests("GenerateRandom", "ThrottlingException") - before
+    throttled = kms_requests("GenerateRandom", "ThrottlingException", after=sent.start)
     return throttled / max(1, sent.count)
 
 

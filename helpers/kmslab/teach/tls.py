@@ -50,19 +50,74 @@ class _PageHandler(BaseHTTPRequestHandler):
         pass
 
 
+#: Limits of the demo server. A per-read timeout alone lets a client that trickles one byte
+#: at a time hold a thread for ever; the deadline bounds a whole connection (handshake,
+#: request and answer), and the cap bounds the threads. Connections over the cap wait in
+#: the listen backlog until a slot frees.
+BACKLOG = min(socket.SOMAXCONN, 1024)      # http.server's default of 5 stalls a burst for seconds
+DEADLINE_SECONDS = 10.0
+MAX_CONNECTIONS = 64
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
 
-    def __init__(self, port: int, context: ssl.SSLContext | None):
-        self.context = context
+    def __init__(self, port: int, context: ssl.SSLContext | None, deadline: float = DEADLINE_SECONDS,
+                 max_connections: int = MAX_CONNECTIONS):
+        self.context, self.deadline = context, deadline
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._stats = {"served": 0, "cut_at_deadline": 0, "open": 0, "peak_connections": 0}
         super().__init__((HOST, port), _PageHandler)
 
+    def process_request(self, request, client_address) -> None:
+        # Wait for a free slot (the next connections queue in the backlog meanwhile).
+        while not self._slots.acquire(timeout=0.1):
+            if self._stopping.is_set():
+                self.shutdown_request(request)
+                return
+        self._count("open", peak=True)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release()
+
     def finish_request(self, request, client_address) -> None:
+        # One timer per connection: at the deadline the socket is shut down, which ends any
+        # read or write in progress, however slowly the client sends.
+        cut = threading.Event()
+
+        def at_deadline() -> None:
+            cut.set()
+            try:
+                request.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        timer = threading.Timer(self.deadline, at_deadline)
+        timer.daemon = True
+        timer.start()
+        try:
+            request.settimeout(self.deadline)
+            self._serve(request, client_address)
+        finally:
+            timer.cancel()
+            self._count("cut_at_deadline" if cut.is_set() else "served")
+
+    def _serve(self, request, client_address) -> None:
         if self.context is None:
             return super().finish_request(request, client_address)
         # The TLS handshake runs in the connection's own thread, so a client that
         # rejects our certificate (or stalls) never blocks other connections.
-        request.settimeout(10)
         with self.context.wrap_socket(request, server_side=True) as tls_socket:
             super().finish_request(tls_socket, client_address)
             try:
@@ -70,19 +125,40 @@ class _Server(ThreadingHTTPServer):
             except OSError:
                 pass
 
+    def _count(self, name: str, peak: bool = False) -> None:
+        with self._lock:
+            self._stats[name] += 1
+            if peak:
+                self._stats["peak_connections"] = max(self._stats["peak_connections"], self._stats["open"])
+
+    def _release(self) -> None:
+        with self._lock:
+            self._stats["open"] -= 1
+        self._slots.release()
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._stats)
+
     def handle_error(self, request, client_address) -> None:
         pass  # a rejected handshake is part of the lesson, not a server error
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+        super().shutdown()
 
 
 class DemoServer:
     """An HTTP or HTTPS server on 127.0.0.1 in a background thread."""
 
     def __init__(self, port: int = 0, cert: Path | None = None, key: Path | None = None,
-                 min_version: str = "TLSv1.2", max_version: str = "TLSv1.3"):
+                 min_version: str = "TLSv1.2", max_version: str = "TLSv1.3", *,
+                 deadline: float = DEADLINE_SECONDS, max_connections: int = MAX_CONNECTIONS):
         context = server_context(cert, key, min_version, max_version) if cert else None
         self.scheme = "https" if context else "http"
-        self._server = _Server(port, context)
+        self._server = _Server(port, context, deadline, max_connections)
         self.port = self._server.server_address[1]
+        self.backlog = self._server.request_queue_size
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"demo-{self.scheme}", daemon=True)
         self._thread.start()
@@ -90,6 +166,10 @@ class DemoServer:
     @property
     def url(self) -> str:
         return f"{self.scheme}://{SERVER_NAME}:{self.port}/"
+
+    def stats(self) -> dict[str, int]:
+        """Connections served, cut at the deadline, open now, and the most open at once."""
+        return self._server.stats()
 
     def stop(self) -> None:
         self._server.shutdown()
