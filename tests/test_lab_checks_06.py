@@ -67,31 +67,51 @@ def test_retry_todo(world):
     assert lab.check_retry_config(sb, key_arn, ...).status == TODO
 
 
-# -- task 2: backoff -------------------------------------------------------------------------------
-def full_jitter(attempt):
-    return random.uniform(0, min(20, 0.1 * 2 ** attempt))
+# -- task 2: standard mode's backoff ----------------------------------------------------------------
+def standard(attempt, throttled):
+    base = 1.0 if throttled else 0.05
+    return random.random() * min(base * 2 ** (attempt - 1), 20.0)
 
 
 def test_backoff_right():
-    fb = lab.check_backoff(full_jitter)
+    fb = lab.check_backoff(standard)
     assert fb.status == OK, fb.text
-    assert lab.check_backoff(full_jitter).message == fb.message   # seeded: the same words every run
+    assert "full jitter from 1 s after a throttling error and 0.05 s after another error, capped at 20 s" in fb.message
+    assert lab.check_backoff(standard).message == fb.message   # seeded: the same words every run
 
 
-def _equal_jitter(n):
-    t = min(20, 0.1 * 2 ** n)
+def test_backoff_agrees_with_the_installed_botocore():
+    """The check's bounds come from botocore itself; the sources entry states the same numbers."""
+    from kmslab import sources
+    from kmslab.teach import retries
+
+    mode = retries.standard_mode(lab.ATTEMPTS)
+    values = sources.load()["standard-retry-mode"].values
+    assert mode.ceilings["throttling"][0] == values["throttling_base_seconds"] == lab.THROTTLING_BASE
+    assert mode.ceilings["other"][0] == values["other_base_seconds"] == lab.OTHER_BASE
+    assert max(mode.ceilings["throttling"]) == values["max_backoff_seconds"] == lab.CAP
+
+
+def _equal_jitter(n, throttled):
+    t = min(20, (1.0 if throttled else 0.05) * 2 ** (n - 1))
     return t / 2 + random.uniform(0, t / 2)
 
 
 @pytest.mark.parametrize("backoff, part, words", [
-    (_equal_jitter, "full jitter", "backoff(1) never went below 0.1 s"),
-    (lambda n: min(20, 0.1 * 2 ** n), "jitter", "backoff(1) always returns the same wait"),
-    (lambda n: random.uniform(0, 0.1 * 2 ** n), "cap", "cap it at 20 s"),
-    (lambda n: random.uniform(0, 1), "growth", "does not grow"),
-    (lambda n: random.uniform(0, min(20, 2 ** n)), "upper bound", "backoff(1) reached"),
-    (lambda n: random.uniform(-1, 1), "backoff", "a wait is never negative"),
+    (_equal_jitter, "full jitter", "backoff(1, True) never went below 0.5 s"),
+    (lambda n, t: min(20, (1.0 if t else 0.05) * 2 ** (n - 1)), "jitter", "always returns the same wait"),
+    (lambda n, t: random.random() * (1.0 if t else 0.05) * 2 ** (n - 1), "cap", "cap it at 20 s"),
+    (lambda n, t: random.uniform(0, 1), "growth", "does not grow"),
+    (lambda n, t: random.random() * min(20, 2 ** (n - 1)), "other base", "starts from 0.05 s, not 1 s"),
+    (lambda n, t: random.random() * min(20, (1.0 if t else 0.05) * 2 ** n), "exponent", "attempt - 1"),
+    (lambda n, t: random.random() * min(20, (0.05 if t else 1.0) * 2 ** (n - 1)), "throttling base",
+     "backoff(1, True) reached"),
+    (lambda n, t: random.uniform(0, min(20, 0.1 * 2 ** n)), "throttling base",
+     "after a throttling error standard mode waits up to min(1 * 2 ** (1 - 1), 20) = 1 s"),
+    (lambda n, t: random.uniform(-1, 1), "backoff", "a wait is never negative"),
     (0.5, "backoff", "define a function"),
-])
+], ids=["equal jitter", "no jitter", "no cap", "no growth", "one base", "exponent attempt", "bases swapped",
+        "the blog's base", "negative", "not a function"])
 def test_backoff_wrong(backoff, part, words):
     fb = lab.check_backoff(backoff)
     assert fb.status == WRONG and fb.part == part, fb.text
@@ -173,11 +193,11 @@ def test_retry_a_client_instead_of_its_config(world):
 
 
 @pytest.mark.parametrize("backoff, part, words", [
-    (lambda n: random.uniform(0, min(20000, 100 * 2 ** n)), "units", "not milliseconds"),
-    (lambda attempt, base, cap: random.uniform(0, min(cap, base * 2 ** attempt)), "backoff", "one argument"),
-    (lambda n: None, "backoff", "backoff(1) returned None"),
-    (lambda n: random.uniform(0, min(20, 0.1 * 2 ** (n - 1))), "upper bound", "backoff(1) reached"),
-], ids=["milliseconds", "three parameters", "returns None", "attempt - 1"])
+    (lambda n, t: random.random() * min(20000, (1000 if t else 50) * 2 ** (n - 1)), "units", "not milliseconds"),
+    (lambda attempt: random.random() * min(20, 2 ** (attempt - 1)), "backoff", "two arguments"),
+    (lambda attempt, throttled, cap: 0.0, "backoff", "two arguments"),
+    (lambda n, t: None, "backoff", "backoff(1, True) returned None"),
+], ids=["milliseconds", "one parameter", "three parameters", "returns None"])
 def test_backoff_more_wrong(backoff, part, words):
     fb = lab.check_backoff(backoff)
     assert fb.status == WRONG and fb.part == part and words in fb.message, fb.text
@@ -185,7 +205,11 @@ def test_backoff_more_wrong(backoff, part, words):
 
 
 def test_backoff_with_default_parameters_passes():
-    assert lab.check_backoff(lambda attempt, base=0.1, cap=20: random.uniform(0, min(cap, base * 2 ** attempt))).ok
+    def backoff(attempt, throttled, base=None, cap=20.0):
+        base = base or (1.0 if throttled else 0.05)
+        return random.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+
+    assert lab.check_backoff(backoff).ok
 
 
 def test_caching_off_by_one_threshold_and_a_bare_cache(world, provider):

@@ -93,3 +93,17 @@ def test_virtual_time_restores_botocore(sb):
         assert botocore.endpoint.time is not time
     assert botocore.endpoint.time is time
     assert bucket.TokenBucket._acquire is acquire
+
+
+def test_standard_mode_numbers_come_from_botocore_and_agree_with_the_sources():
+    """Throttling vs other retryable errors: base delay, cap and retry quota cost (sources: standard-retry-mode)."""
+    from kmslab import sources
+
+    mode = retries.standard_mode(11)
+    values = sources.load()["standard-retry-mode"].values
+    assert mode.ceilings["throttling"][:3] == [1.0, 2.0, 4.0] and mode.ceilings["throttling"][-1] == 20.0
+    assert mode.ceilings["other"][:3] == [0.05, 0.1, 0.2] and mode.ceilings["other"][-1] == 20.0
+    assert (mode.costs["throttling"], mode.costs["other"], mode.quota) == (
+        values["throttling_retry_cost"], values["retry_cost"], values["retry_quota_tokens"])
+    assert (mode.retries_until_empty("throttling"), mode.retries_until_empty("other")) == (100, 35)
+    assert "100 throttling retries or 35 other retries" in mode.table()

@@ -30,6 +30,7 @@ RULE_MODULES = (
     "quotas",
     "s3_encryption", "s3_bucket_policy",
     "secrets_encryption",                      # Secrets Manager values through KMS (sources: secrets-manager)
+    "secrets_access",                          # resource policies; secrets read across accounts
 )
 
 # Rules for moto services that are slow to import (moto's EC2 models, which SSM also
@@ -37,7 +38,7 @@ RULE_MODULES = (
 # so a lesson that never touches EC2 or SSM does not pay for them.
 DEFERRED_RULES = {
     "moto.ec2.models": ("ebs_encryption",),
-    "moto.ssm.models": ("ssm_secure",),
+    "moto.ssm.models": ("ssm_secure", "ssm_tiers"),
     "moto.sns.models": ("sns_delivery",),
 }
 

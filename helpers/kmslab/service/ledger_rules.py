@@ -1464,3 +1464,73 @@ NOT_MODELLED += [
      "aws": "both keys show Updating for a few seconds; the sandbox changes the primary at once",
      "facts": _doc("API_UpdatePrimaryRegion")},
 ]
+
+
+# -- issue 13: Parameter Store tiers, Secrets Manager resource policies, aliases ----------------
+# In their own section so that merges stay simple.
+
+def p_ssm_standard_size(c):
+    return outcome(lambda: c("ssm").put_parameter(Name="/" + _name("kmslab-ledger"), Value="x" * 4097,
+                                                  Type="String"))
+
+
+def p_ssm_intelligent_tiering(c):
+    return c("ssm").put_parameter(Name="/" + _name("kmslab-ledger"), Value="x" * 5000, Type="String",
+                                  Tier="Intelligent-Tiering")["Tier"]
+
+
+def p_secret_policy_deny(c):
+    sm = c("secretsmanager")
+    arn = sm.create_secret(Name=_name("kmslab-ledger-secret"), SecretString="v")["ARN"]
+    sm.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+    return outcome(lambda: sm.get_secret_value(SecretId=arn))
+
+
+def p_alias_other_region(c):
+    elsewhere = c("kms", "eu-west-1").create_key()["KeyMetadata"]["Arn"]
+    return outcome(lambda: c("kms").create_alias(AliasName="alias/" + _name("kmslab-ledger"),
+                                                 TargetKeyId=elsewhere))
+
+
+def p_delete_alias_keeps_key(c):
+    k, alias = _key(c), "alias/" + _name("kmslab-ledger")
+    c("kms").create_alias(AliasName=alias, TargetKeyId=k)
+    blob = c("kms").encrypt(KeyId=alias, Plaintext=b"x")["CiphertextBlob"]
+    c("kms").delete_alias(AliasName=alias)
+    state = c("kms").describe_key(KeyId=k)["KeyMetadata"]["KeyState"]
+    return f"{state},{outcome(lambda: c('kms').decrypt(CiphertextBlob=blob))}"
+
+
+RULES += [
+    R("ssm-standard-size", "Parameter Store and Secrets Manager", "A Standard parameter holds at most 4 KB",
+      "stores a value of any length", "ValidationException (Advanced holds 8 KB)", "parameter-store",
+      p_ssm_standard_size, "error:ValidationException"),
+    R("ssm-intelligent-tiering", "Parameter Store and Secrets Manager",
+      "Intelligent-Tiering makes a parameter that does not fit Standard an Advanced one",
+      "reports Intelligent-Tiering", "Advanced", "parameter-store", p_ssm_intelligent_tiering, "Advanced"),
+    R("secret-resource-policy", "Parameter Store and Secrets Manager",
+      "A secret's resource policy is enforced: an explicit Deny refuses, and another account needs its Allow "
+      "(and an IAM policy in its own account)",
+      "stores the policy but never reads it; a secret named by another account's ARN is not found",
+      "AccessDeniedException (the probe: an explicit Deny within the account)", "secrets-manager-cross-account",
+      p_secret_policy_deny, "error:AccessDeniedException"),
+]
+
+MOTO_MATCHES += [
+    {"id": "alias-other-region", "section": "Aliases",
+     "title": "An alias cannot point at a key in another Region", "aws": "NotFoundException",
+     "facts": "aliases", "probe": p_alias_other_region, "expected": "error:NotFoundException"},
+    {"id": "delete-alias-keeps-key", "section": "Aliases",
+     "title": "DeleteAlias leaves the key, and its old ciphertexts still decrypt", "aws": "Enabled, decrypts",
+     "facts": "aliases", "probe": p_delete_alias_keeps_key, "expected": "Enabled,ok"},
+]
+
+NOT_MODELLED += [
+    {"id": "service-iam-same-account", "title": "IAM permissions for Parameter Store and Secrets Manager calls",
+     "aws": "ssm:GetParameter, secretsmanager:GetSecretValue and the other actions need an IAM (or resource) "
+            "policy that allows them; like moto, the sandbox judges them only across accounts (Secrets "
+            "Manager) or by an explicit Deny in a secret's resource policy. The KMS requests these services "
+            "make for the caller are authorized in full (kms:Decrypt, kms:GenerateDataKey)",
+     "facts": "parameter-store, secrets-manager-cross-account"},
+]

@@ -16,7 +16,9 @@ returns it to anyone (../shared/reference/moto-gaps.md). Here:
 - KMS failures come back as SSM reports them: `InvalidKeyId` carrying the
   KMS error, e.g. "Key '...' does not exist (Service: AWSKMS; Status Code:
   400; Error Code: NotFoundException; ...)" as seen from real Parameter Store
-  (binxio/aws-ssm-copy#10); a KMS access denial is SSM's AccessDeniedException.
+  (binxio/aws-ssm-copy#10); a KMS access denial is SSM's AccessDeniedException with the
+  KMS message and the same suffix (as real Parameter Store answers a reader that may call
+  ssm:GetParameter but not kms:Decrypt, tryolabs/aws-workshop#6).
 """
 from __future__ import annotations
 
@@ -43,11 +45,10 @@ _request: contextvars.ContextVar[tuple[str, str, str | None] | None]
 def _ssm_error(exc: KmsError) -> Exception:
     from moto.ssm.exceptions import AccessDeniedException, SSMException
 
+    suffix = f" (Service: AWSKMS; Status Code: {exc.status}; Error Code: {exc.code})"
     if exc.code == "AccessDeniedException":
-        return AccessDeniedException(exc.message)
-    return SSMException("InvalidKeyId",
-                        f"{exc.message} (Service: AWSKMS; Status Code: {exc.status}; "
-                        f"Error Code: {exc.code})")
+        return AccessDeniedException(exc.message + suffix)
+    return SSMException("InvalidKeyId", exc.message + suffix)
 
 
 def _kms(parameter, operation: str, params: dict) -> dict:

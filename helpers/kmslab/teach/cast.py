@@ -15,6 +15,9 @@ Members (account A = the sandbox's default account, B = a second account):
 - partner_no_iam  IAM user in B with no IAM policy
 Account B is reached as AWS Organizations does, by assuming its
 OrganizationAccountAccessRole from account A.
+
+`people.put_policy(people.app, "read-parameters", [statement, ...])` gives a member an inline
+IAM policy in its own account (a user policy, or the role's policy for `app`).
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ class Cast:
     account: str
     second_account: str
     members: dict[str, Member]
+    _sandbox: Any = field(repr=False, default=None)
 
     def __getattr__(self, name: str) -> Member:
         try:
@@ -55,6 +59,18 @@ class Cast:
 
     def table(self) -> str:
         return "\n".join(f"{m.name:<15} {m.arn}" for m in self.members.values())
+
+    def put_policy(self, member: Member, policy_name: str, statements: list[dict]) -> dict:
+        """Attach an inline IAM policy to `member`, in its own account; returns the document."""
+        document = {"Version": "2012-10-17", "Statement": statements}
+        iam = _iam_of(self._sandbox, self.account, member.account)
+        if member.principal.split(":")[5].startswith("role/"):
+            iam.put_role_policy(RoleName=member.principal.rsplit("/", 1)[1], PolicyName=policy_name,
+                                PolicyDocument=json.dumps(document))
+        else:
+            iam.put_user_policy(UserName=member.arn.rsplit("/", 1)[1], PolicyName=policy_name,
+                                PolicyDocument=json.dumps(document))
+        return document
 
 
 _ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -68,6 +84,17 @@ def _user(sb, iam, account: str, name: str, policy: dict | None = None) -> Membe
     arn = f"arn:aws:iam::{account}:user/{name}"
     return Member(name, arn, account, arn, {"AccessKeyId": key["AccessKeyId"],
                                             "SecretAccessKey": key["SecretAccessKey"]}, sb)
+
+
+def _iam_of(sb, account: str, target: str):
+    """An IAM client in `target`: the sandbox's own in `account`, else through
+    OrganizationAccountAccessRole, as AWS Organizations reaches a member account."""
+    if target == account:
+        return sb.client("iam")
+    org = sb.client("sts").assume_role(RoleArn=f"arn:aws:iam::{target}:role/OrganizationAccountAccessRole",
+                                       RoleSessionName="setup")["Credentials"]
+    return sb.client("iam", access_key=org["AccessKeyId"], secret_key=org["SecretAccessKey"],
+                     session_token=org["SessionToken"])
 
 
 def build(sb, second_account: str = SECOND_ACCOUNT) -> Cast:
@@ -86,10 +113,7 @@ def build(sb, second_account: str = SECOND_ACCOUNT) -> Cast:
                             role_arn, creds, sb)
     members["outsider"] = _user(sb, iam, account, "outsider")
 
-    org = sts.assume_role(RoleArn=f"arn:aws:iam::{second_account}:role/OrganizationAccountAccessRole",
-                          RoleSessionName="setup")["Credentials"]
-    iam_b = sb.client("iam", access_key=org["AccessKeyId"], secret_key=org["SecretAccessKey"],
-                      session_token=org["SessionToken"])
+    iam_b = _iam_of(sb, account, second_account)
     use_keys_in_a = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow",
         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
@@ -97,4 +121,4 @@ def build(sb, second_account: str = SECOND_ACCOUNT) -> Cast:
         "Resource": f"arn:aws:kms:*:{account}:key/*"}]}
     members["partner"] = _user(sb, iam_b, second_account, "partner", use_keys_in_a)
     members["partner_no_iam"] = _user(sb, iam_b, second_account, "partner-no-iam")
-    return Cast(account, second_account, members)
+    return Cast(account, second_account, members, sb)

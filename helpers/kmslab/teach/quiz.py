@@ -48,7 +48,8 @@ TOPICS: dict[str, Topic] = {
     "kms-basics": Topic("KMS keys, aliases, Regions, key types, lifecycle, audit", ("00", "02"), ()),
     "symmetric": Topic("Symmetric keys, Encrypt/Decrypt, encryption context", ("03",), ()),
     "envelope": Topic("Envelope encryption, data keys, Encryption SDK", ("04",), ("02",)),
-    "asymmetric": Topic("Asymmetric keys: encrypt outside AWS, sign and verify", ("05",), ("03",)),
+    "asymmetric": Topic("Asymmetric and HMAC keys: encrypt outside AWS, sign and verify, MACs, key agreement",
+                        ("05",), ("03",)),
     "rotation": Topic("Key rotation: automatic, on demand, manual, imported material", ("06",), ("04",)),
     "access-control": Topic("Key policies, IAM policies, grants, conditions", ("07",), ("05",)),
     "cross-region-account": Topic("Across Regions and accounts: MRKs, snapshots, sharing", ("08",), ()),
@@ -223,7 +224,7 @@ def _unknown(question_id: Any, bank: list[Question]) -> str:
     groups: dict[str, list[str]] = {}
     for qid in ids:
         groups.setdefault(qid.rsplit("-", 1)[0], []).append(qid.rsplit("-", 1)[1])
-    listed = ", ".join(f"{prefix}-{n[0]}" + (f" to -{n[-1]}" if len(n) > 1 else "") for prefix, n in groups.items())
+    listed = ", ".join(f"{prefix}-{min(n)}" + (f" to -{max(n)}" if len(n) > 1 else "") for prefix, n in groups.items())
     guess = f" Did you mean {near[0]!r}?" if near else ""
     return f"There is no question {question_id!r}.{guess} The ids are: {listed}."
 

@@ -19,8 +19,14 @@ client "slept". Create the clients inside the block, so that adaptive mode's
 rate measurements start on the sandbox clock.
 
 What botocore reports: `ResponseMetadata.RetryAttempts` (retries made) and,
-when it gave up, `MaxAttemptsReached`. In `Config(retries={"max_attempts": N})`
-N counts retries (N+1 attempts); `total_max_attempts` counts attempts (sources: max-attempts-meaning).
+when it gave up, `MaxAttemptsReached` (or `RetryQuotaReached` when standard mode's retry
+quota ran dry). In `Config(retries={"max_attempts": N})` N counts retries (N+1 attempts);
+`total_max_attempts` counts attempts (sources: max-attempts-meaning).
+
+`standard_mode()` reads standard mode's numbers by running the installed botocore's own
+classes (botocore.retries.standard and .quota): the longest wait before each retry and
+the retry quota's cost, after a throttling error and after any other retryable error
+(sources: standard-retry-mode).
 """
 from __future__ import annotations
 
@@ -133,7 +139,8 @@ def outcome(call: Callable[..., dict], **kwargs: Any) -> dict[str, Any]:
         meta, error = exc.response.get("ResponseMetadata", {}), exc.response["Error"]["Code"]
     return {"ok": error is None, "error": error,
             "RetryAttempts": meta.get("RetryAttempts", 0),
-            "MaxAttemptsReached": meta.get("MaxAttemptsReached", False)}
+            "MaxAttemptsReached": meta.get("MaxAttemptsReached", False),
+            "RetryQuotaReached": meta.get("RetryQuotaReached", False)}
 
 
 @dataclass
@@ -192,3 +199,67 @@ def replay(make_client: Callable[[Any], Any], mode: str, requests: int, rate: fl
     result.backoff_seconds = sum(vt.backoff_sleeps)
     result.bucket_wait_seconds = sum(vt.bucket_waits)
     return result
+
+
+# -- standard mode's numbers, from botocore itself ----------------------------------------------
+
+#: An example error of each kind standard mode tells apart: (error code, HTTP status).
+ERROR_KINDS = {"throttling": ("ThrottlingException", 400), "other": ("KMSInternalException", 500)}
+
+
+@dataclass(frozen=True)
+class StandardMode:
+    """Standard mode after a throttling error and after any other retryable error."""
+
+    ceilings: dict[str, list[float]]   # kind -> longest wait before retry 1, 2, ... (seconds)
+    costs: dict[str, int]              # kind -> retry quota tokens one retry takes
+    quota: int                         # tokens a client starts with
+
+    def retries_until_empty(self, kind: str) -> int:
+        return self.quota // self.costs[kind]
+
+    def table(self) -> str:
+        """The waits and the quota, as a small text table."""
+        lines = [f"{'retry':>5}  {'throttling error':>18}  {'other retryable error':>22}"]
+        for n, (slow, fast) in enumerate(zip(self.ceilings["throttling"], self.ceilings["other"]), start=1):
+            lines.append(f"{n:>5}  {'0 to ' + _seconds(slow):>18}  {'0 to ' + _seconds(fast):>22}")
+        lines.append(f"{'cost':>5}  {str(self.costs['throttling']) + ' tokens':>18}  "
+                     f"{str(self.costs['other']) + ' tokens':>22}")
+        lines.append(f"retry quota: {self.quota} tokens per client, so "
+                     f"{self.retries_until_empty('throttling')} throttling retries or "
+                     f"{self.retries_until_empty('other')} other retries before it runs dry")
+        return "\n".join(lines)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _context(kind: str, attempt: int):
+    from botocore.awsrequest import AWSResponse
+    from botocore.retries import standard
+
+    code, status = ERROR_KINDS[kind]
+    return standard.RetryContext(attempt_number=attempt,
+                                 parsed_response={"Error": {"Code": code, "Message": ""}},
+                                 http_response=AWSResponse("https://kms.us-east-1.amazonaws.com/", status, {}, None),
+                                 request_context={})
+
+
+def standard_mode(retries: int = 6) -> StandardMode:
+    """Standard mode's numbers, computed by the installed botocore's own retry classes:
+    its ExponentialBackoff with the random draw pinned to 1 (the longest wait), and its
+    RetryQuotaChecker taking tokens from a fresh RetryQuota."""
+    from botocore.retries import quota, standard
+
+    detector = standard.ThrottlingErrorDetector(standard.RetryEventAdapter())
+    backoff = standard.ExponentialBackoff(random=lambda: 1.0, throttling_detector=detector)
+    ceilings = {kind: [backoff.delay_amount(_context(kind, n)) for n in range(1, retries + 1)]
+                for kind in ERROR_KINDS}
+    costs = {}
+    for kind in ERROR_KINDS:
+        tokens = quota.RetryQuota()
+        start = tokens.available_capacity
+        standard.RetryQuotaChecker(tokens, detector).acquire_retry_quota(_context(kind, 1))
+        costs[kind] = start - tokens.available_capacity
+    return StandardMode(ceilings, costs, quota.RetryQuota().available_capacity)

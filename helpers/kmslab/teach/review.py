@@ -34,15 +34,15 @@ LESSONS = """## 1. The suite on one page
 | lesson | remember |
 |---|---|
 | 01 Three kinds of encryption | In flight = TLS (KMS needs TLS 1.2+, recommends 1.3). At rest = server-side (SSE-S3, SSE-KMS) or client-side (you encrypt before sending). |
-| 02 KMS fundamentals | Keys are Regional; `mrk-` keys share material across Regions. Deletion waits 7–30 days (default 30); disable first. Customer managed, AWS managed (`aws/s3`…), AWS owned. CloudTrail logs every call. |
+| 02 KMS fundamentals | Keys are Regional; `mrk-` keys share material across Regions. An alias points at one key of its own Region; deleting it leaves the key and its ciphertexts alone. Deletion waits 7–30 days (default 30); disable first. Customer managed, AWS managed (`aws/s3`…), AWS owned (DynamoDB's default). Custom key stores keep material in your CloudHSM cluster. CloudTrail logs every call. |
 | 03 Symmetric keys | AES-256-GCM; `Encrypt` takes at most 4096 bytes. The encryption context must match exactly and is visible in CloudTrail. |
 | 04 Envelope encryption | `GenerateDataKey` → encrypt locally → erase the plaintext key → store the encrypted data key with the data. Never reuse a GCM nonce; never log a data key. |
-| 05 Asymmetric keys | One key usage per key. `GetPublicKey` lets others encrypt or verify outside AWS. RSA_2048 OAEP-SHA-256 holds 190 bytes. AWS services use symmetric keys only. |
+| 05 Asymmetric and HMAC keys | One key usage per key. `GetPublicKey` lets others encrypt or verify outside AWS. RSA_2048 OAEP-SHA-256 holds 190 bytes. AWS services use symmetric keys only. HMAC keys: `GenerateMac`/`VerifyMac` (tokens, integrity), at most 4096 bytes, no encryption, no rotation. `DeriveSharedSecret`: ECDH key agreement. |
 | 06 Key rotation | Automatic: off by default, 90–2560 days (default 365). On demand: 25 per key. Same key id; old ciphertext still decrypts. Imported symmetric keys rotate on demand with `NEW_KEY_MATERIAL`. |
 | 07 Key policies, IAM and grants | One key policy per key. `…:root` = the account, which lets IAM policies grant access. Cross-account needs the key policy **and** an IAM policy. Grant tokens work at once. |
 | 08 Across Regions and accounts | Copy snapshots in the destination Region with a key there. `aws/ebs` snapshots can't be shared: re-encrypt with a customer managed key first. |
-| 09 Quotas and throttling | `ThrottlingException` → backoff with jitter, then caching / Bucket Keys, then a quota increase. Requests made for you by AWS services count. |
-| 10 KMS in AWS services | SSE-S3 by default since 2023; SSE-KMS, Bucket Keys (up to 99% fewer calls), DSSE-KMS, SSE-C (HTTPS, blocked by default since April 2026). SecureString (`aws/ssm`), Secrets Manager (`aws/secretsmanager`). |"""
+| 09 Quotas and throttling | `ThrottlingException` → backoff with jitter, then caching / Bucket Keys, then a quota increase. Requests made for you by AWS services count. botocore's standard mode: 3 attempts, 1 s base after throttling, 0.05 s otherwise, 20 s cap, a retry quota. |
+| 10 KMS in AWS services | SSE-S3 by default since 2023; SSE-KMS, Bucket Keys (up to 99% fewer calls, one per requester), DSSE-KMS, SSE-C (HTTPS, blocked by default since April 2026). SecureString (`aws/ssm`; standard 4 KB, advanced 8 KB; needs `kms:Decrypt`), Secrets Manager (`aws/secretsmanager`; across accounts: customer managed key, resource policy, IAM policy). |"""
 
 NUMBERS_INTRO = """### Numbers to know
 

@@ -17,15 +17,19 @@ from .. import mitigations, quota_settings, retries
 from ..checks import Wrong, check, expect, require
 
 HINT_RETRIES = "lesson 09, '3. botocore retries it for you, in three modes'"
-HINT_BACKOFF = "lesson 09, '4. The backoff laboratory: why jitter'"
+HINT_BACKOFF = "lesson 09, '3. botocore retries it for you, in three modes' (standard mode's two bases) and '4. The backoff laboratory: why jitter'"
 HINT_CACHING = "lesson 09, '5. Mitigations, measured', Data key caching (and lesson 04, '4. The same job with the AWS Encryption SDK')"
 
 #: The burst: BURST GenerateDataKey requests offered at OFFERED_RATE per second, against a
 #: symmetric quota scaled down to QUOTA per second (the documented one is 100,000/s in us-east-1, sources: symmetric-request-quota).
 BURST, OFFERED_RATE, QUOTA = 30, 10.0, 1.0
 MAX_TOTAL_ATTEMPTS = 10
-#: The backoff the task asks for: full jitter (sources: backoff-formulas) from BASE, capped at CAP (botocore standard mode's cap, sources: standard-retry-mode).
-BASE, CAP = 0.1, 20.0
+#: The backoff the task asks for is botocore's standard mode (sources: standard-retry-mode): full jitter
+#: (sources: backoff-formulas), rand(0, 1) x min(base x 2^(attempt - 1), CAP), with base 1 s after a
+#: throttling error and 0.05 s after any other retryable error. The check compares the learner's waits
+#: with the ones the installed botocore computes (retries.standard_mode), so these are for messages only.
+THROTTLING_BASE, OTHER_BASE, CAP = 1.0, 0.05, 20.0
+ATTEMPTS = 15
 #: Data key caching: MESSAGES messages, at most BUDGET GenerateDataKey calls, at most
 #: MAX_MESSAGES_PER_KEY messages under one data key.
 MESSAGES, BUDGET, MAX_MESSAGES_PER_KEY = 100, 5, 50
@@ -90,50 +94,72 @@ def check_retry_config(sb: Any, key_arn: Any, retry_config: Any) -> str:
 
 
 # -- task 2 ------------------------------------------------------------------------------------
-def _samples(backoff: Any, attempt: int, n: int = 200) -> list[float]:
-    values = [backoff(attempt) for _ in range(n)]
+def _kind(throttled: bool) -> str:
+    return "a throttling error" if throttled else "another retryable error"
+
+
+def _samples(backoff: Any, attempt: int, throttled: bool, n: int = 200) -> list[float]:
+    values = [backoff(attempt, throttled) for _ in range(n)]
     odd = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float))]
-    expect(not odd, "backoff", f"backoff({attempt}) returned {odd[0] if odd else 0!r}: return the wait in seconds, "
-           "a number")
+    expect(not odd, "backoff", f"backoff({attempt}, {throttled}) returned {odd[0] if odd else 0!r}: return the "
+           "wait in seconds, a number")
     return [float(v) for v in values]
 
 
-@check("Task 2: a backoff with full jitter", hint=HINT_BACKOFF)
+@check("Task 2: standard mode's backoff", hint=HINT_BACKOFF)
 def check_backoff(backoff: Any) -> str:
-    expect(callable(backoff), "backoff", f"backoff is a {type(backoff).__name__}: define a function backoff(attempt)")
+    expect(callable(backoff), "backoff",
+           f"backoff is a {type(backoff).__name__}: define a function backoff(attempt, throttled)")
+    ceilings = retries.standard_mode(ATTEMPTS).ceilings    # what the installed botocore computes
     state = random.getstate()
     random.seed(6)  # the learner's jitter most likely uses the global random: same samples every run
     try:
-        samples = {n: _samples(backoff, n) for n in range(1, 16)}
+        samples = {(n, throttled): _samples(backoff, n, throttled)
+                   for throttled in (True, False) for n in range(1, ATTEMPTS + 1)}
     except (TypeError, ValueError) as error:  # wrong signature, or not a number
-        raise Wrong("backoff", f"backoff(attempt) raised {type(error).__name__}: {error}; the check calls it with "
-                    "one argument, the attempt number, and expects a number of seconds") from None
+        raise Wrong("backoff", f"backoff(attempt, throttled) raised {type(error).__name__}: {error}; the check "
+                    "calls it with two arguments, the retry number (1, 2, 3, ...) and whether the error was a "
+                    "throttling error (True or False), and expects a number of seconds") from None
     finally:
         random.setstate(state)
-    first_bound = min(CAP, BASE * 2)
-    expect(not 500 <= max(samples[1]) / first_bound <= 1001, "units",
-           f"backoff(1) reached {max(samples[1]):.3g}, about 1000 times {first_bound:g} s: return seconds, "
+    first = ceilings["throttling"][0]
+    expect(not 500 <= max(samples[1, True]) / first <= 2001, "units",
+           f"backoff(1, True) reached {max(samples[1, True]):.3g}, about 1000 times {first:g} s: return seconds, "
            "not milliseconds")
-    for n, values in samples.items():
-        expect(min(values) >= 0, "backoff", f"backoff({n}) returned {min(values):g}: a wait is never negative")
-        expect(max(values) <= CAP + 1e-9, "cap", f"backoff({n}) returned {max(values):g} s: cap it at {CAP:g} s "
-               "(min(cap, base * 2 ** attempt))")
-    fixed = [n for n, values in samples.items() if len(set(values)) == 1]
-    expect(not fixed, "jitter", f"backoff({fixed[0] if fixed else 0}) always returns the same wait: clients "
-           "that failed together retry together; draw the wait at random")
-    expect(max(samples[5]) > max(samples[1]) * 2, "growth",
-           "the wait does not grow with the attempt: make the upper bound base * 2 ** attempt")
-    for n in (1, 4, 8, 15):
-        bound = min(CAP, BASE * 2 ** n)
-        high, low = max(samples[n]), min(samples[n])
-        expect(0.8 * bound <= high <= bound + 1e-9, "upper bound",
-               f"backoff({n}) reached {high:.3g} s; with base {BASE:g} s it should reach about "
-               f"min({CAP:g}, {BASE:g} * 2 ** {n}) = {bound:.3g} s")
-        expect(low <= 0.2 * bound, "full jitter",
-               f"backoff({n}) never went below {low:.3g} s: full jitter draws from 0 up to the bound "
-               f"({bound:.3g} s); equal jitter keeps half of it and does more work (docs/sources.md#backoff-formulas, docs/sources.md#backoff-and-jitter-post)")
-    mean = statistics.fmean(samples[15])
-    return f"full jitter, base {BASE:g} s, capped at {CAP:g} s (backoff(15) averages {mean:.0f} s)"
+    for (n, throttled), values in samples.items():
+        expect(min(values) >= 0, "backoff", f"backoff({n}, {throttled}) returned {min(values):g}: a wait is never "
+               "negative")
+        expect(max(values) <= CAP + 1e-9, "cap", f"backoff({n}, {throttled}) returned {max(values):g} s: cap it at "
+               f"{CAP:g} s, as standard mode does (min(base * 2 ** (attempt - 1), {CAP:g}))")
+    fixed = [key for key, values in samples.items() if len(set(values)) == 1]
+    expect(not fixed, "jitter", f"backoff{fixed[0] if fixed else ()} always returns the same wait: clients that "
+           "failed together retry together; multiply by random.random()")
+    expect(max(samples[5, True]) > max(samples[1, True]) * 2, "growth",
+           "the wait does not grow with the attempt: make the upper bound base * 2 ** (attempt - 1)")
+    for throttled, kind, base in ((True, "throttling", THROTTLING_BASE), (False, "other", OTHER_BASE)):
+        part = "throttling base" if throttled else "other base"
+        for n in (1, 4, 8, 15):
+            bound, values = ceilings[kind][n - 1], samples[n, throttled]
+            high, low = max(values), min(values)
+            if n == 1 and 1.6 * bound <= high <= 2 * bound + 1e-9:
+                raise Wrong("exponent", f"backoff(1, {throttled}) reached {high:.3g} s, twice {bound:g} s: the "
+                            "first retry waits at most the base, so the exponent is attempt - 1")
+            if not throttled and high > 2 * bound + 1e-9 and \
+                    abs(high - max(samples[n, True])) <= 0.25 * max(samples[n, True]):
+                raise Wrong(part, f"backoff({n}, False) waits as long as after a throttling error (up to "
+                            f"{high:.3g} s): after {_kind(False)} (a timeout, HTTP 500, 503) standard mode starts "
+                            f"from {OTHER_BASE:g} s, not {THROTTLING_BASE:g} s")
+            expect(0.8 * bound <= high <= bound + 1e-9, part,
+                   f"backoff({n}, {throttled}) reached {high:.3g} s; after {_kind(throttled)} standard mode waits "
+                   f"up to min({base:g} * 2 ** ({n} - 1), {CAP:g}) = {bound:.3g} s")
+            expect(low <= 0.2 * bound, "full jitter",
+                   f"backoff({n}, {throttled}) never went below {low:.3g} s: full jitter draws from 0 up to the "
+                   f"bound ({bound:.3g} s); equal jitter keeps half of it and does more work "
+                   "(docs/sources.md#backoff-formulas, docs/sources.md#backoff-and-jitter-post)")
+    mean = statistics.fmean(samples[ATTEMPTS, True])
+    return (f"as botocore's standard mode: full jitter from {THROTTLING_BASE:g} s after a throttling error and "
+            f"{OTHER_BASE:g} s after another error, capped at {CAP:g} s (backoff({ATTEMPTS}, True) averages "
+            f"{mean:.0f} s)")
 
 
 # -- task 3 ------------------------------------------------------------------------------------
