@@ -155,6 +155,8 @@ def build(bank: list[Question]):
             example = '"B"' if len(q.answer) == 1 else '"AC" (choose two)' if len(q.answer) == 2 else '"ACD"'
             cells.append(new_code_cell(f'quiz.ask("{q.id}", "")   # your answer, e.g. {example}'))
     cells.append(new_markdown_cell(SUMMARY))
+    # The last cell of every lesson records that it ran to the end (python -m kmslab progress).
+    cells.append(new_code_cell('from kmslab import progress\n\nprogress.lesson_done("11")'))
     for cell in cells:
         if cell.cell_type == "markdown":
             cell.source = sources.escape_dollars(cell.source)
