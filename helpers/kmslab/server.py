@@ -1,4 +1,5 @@
-"""The sandbox as a local endpoint: moto's threaded server with the sandbox rules."""
+"""The sandbox as a local endpoint: moto's WSGI app with the sandbox rules, served on 127.0.0.1
+by `kmslab.wsgi_server`."""
 from __future__ import annotations
 
 import logging
@@ -17,19 +18,23 @@ def quiet_loggers() -> None:
     logging.getLogger("aws_encryption_sdk").setLevel(logging.CRITICAL)
 
 
+def moto_app():
+    """moto's WSGI app: every mocked service, routed by request, and moto's /moto-api controls."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return DomainDispatcherApplication(create_backend_app)
+
+
 class LocalEndpoint:
     """A running sandbox server on 127.0.0.1."""
 
     def __init__(self, port: int = 0, seed: int | None = DEFAULT_SEED):
-        from moto.server import ThreadedMotoServer
+        from .wsgi_server import LoopbackServer
 
         service.install()
         quiet_loggers()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._server.start()
-        host, real_port = self._server.get_host_and_port()
-        self.url = f"http://{host}:{real_port}"
-        self.port = real_port
+        self._server = LoopbackServer(moto_app(), port).start()
+        self.url, self.port = self._server.url, self._server.port
         if seed is not None:
             self.seed(seed)
 

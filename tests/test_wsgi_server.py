@@ -1,0 +1,118 @@
+"""kmslab.wsgi_server: the endpoint's HTTP server keeps connections alive, listens on loopback
+only, and hands moto the environ moto's own server did (headers, raw request target)."""
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import socket
+
+import pytest
+
+from kmslab.wsgi_server import LoopbackServer
+
+
+def echo(environ, start_response):
+    """A WSGI app that answers with the environ's strings and moto's preserved header names."""
+    if environ["PATH_INFO"] == "/boom":
+        raise RuntimeError("boom")
+    shown = {k: v for k, v in environ.items() if isinstance(v, str)}
+    shown["preserved"] = environ.get("moto.preserved_header_names")
+    body = json.dumps(shown).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = LoopbackServer(echo).start()
+    yield srv
+    srv.stop()
+
+
+def raw_request(server, lines: list[str]) -> tuple[int, dict]:
+    """Send a request as written (http.client would refuse some of these headers)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        answer = http.client.HTTPResponse(sock)
+        answer.begin()
+        return answer.status, json.loads(answer.read() or b"{}")
+
+
+def test_listens_on_loopback_only(server):
+    assert server.url == f"http://127.0.0.1:{server.port}"
+    assert server._server.socket.getsockname()[0] == "127.0.0.1"
+
+
+def test_one_connection_serves_many_requests(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    ports = set()
+    for _ in range(5):
+        conn.request("GET", "/")
+        answer = conn.getresponse()
+        assert answer.status == 200
+        assert (answer.getheader("Connection") or "").lower() != "close"
+        answer.read()
+        ports.add(conn.sock.getsockname()[1])
+    assert len(ports) == 1
+    conn.close()
+
+
+def test_an_underscored_header_never_stands_in_for_a_dashed_one(server):
+    _, env = raw_request(server, ["GET / HTTP/1.1", "Host: 127.0.0.1", "X_Amz_Date: 20990101T000000Z",
+                                  "Connection: close"])
+    assert "HTTP_X_AMZ_DATE" not in env
+    _, env = raw_request(server, ["GET / HTTP/1.1", "Host: 127.0.0.1", "X-Amz-Date: 20200101T000000Z",
+                                  "X_Amz_Date: 20990101T000000Z", "Connection: close"])
+    assert env["HTTP_X_AMZ_DATE"] == "20200101T000000Z"
+
+
+def test_s3_metadata_names_with_underscores_reach_moto(server):
+    _, env = raw_request(server, ["PUT /bucket/key HTTP/1.1", "Host: 127.0.0.1", "x-amz-meta-my_key: a",
+                                  "x-amz-meta-other-key: b", "Content-Length: 0", "Connection: close"])
+    assert env["HTTP_X_AMZ_META_MY_KEY"] == "a"
+    assert env["preserved"] == {"HTTP_X_AMZ_META_MY_KEY": "X-Amz-Meta-My_Key"}
+    _, env = raw_request(server, ["PUT /bucket/key HTTP/1.1", "Host: 127.0.0.1", "x-amz-meta-a-b: dashed",
+                                  "x-amz-meta-a_b: underscored", "Content-Length: 0", "Connection: close"])
+    assert env["HTTP_X_AMZ_META_A_B"] == "dashed"
+
+
+def test_the_raw_request_target_is_kept_for_moto(server):
+    _, env = raw_request(server, ["GET /bucket/dir%2Fname?x=1 HTTP/1.1", "Host: 127.0.0.1",
+                                  "Connection: close"])
+    assert env["RAW_URI"] == "/bucket/dir%2Fname?x=1"
+    assert env["PATH_INFO"] == "/bucket/dir/name"
+
+
+def test_an_app_error_is_a_500_and_a_log_record_not_a_dead_server(server, caplog):
+    with caplog.at_level(logging.ERROR, logger="kmslab.endpoint"):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request("GET", "/boom")
+        assert conn.getresponse().status == 500
+        conn.close()
+    assert any("boom" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+    status, _ = raw_request(server, ["GET / HTTP/1.1", "Host: 127.0.0.1", "Connection: close"])
+    assert status == 200
+
+
+def test_s3_metadata_with_underscores_through_the_endpoint(sb, endpoint):
+    import boto3
+
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint.url,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket="wsgi-meta")
+    s3.put_object(Bucket="wsgi-meta", Key="k", Body=b"x", Metadata={"my_key": "1", "other-key": "2"})
+    assert s3.head_object(Bucket="wsgi-meta", Key="k")["Metadata"] == {"my_key": "1", "other-key": "2"}
+
+
+def test_s3_keys_with_encoded_characters_through_the_endpoint(sb, endpoint):
+    import boto3
+
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint.url,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket="wsgi-keys")
+    for key in ("dir/name", "a%2Fb", "space here+plus", "ünï"):
+        s3.put_object(Bucket="wsgi-keys", Key=key, Body=key.encode())
+        assert s3.get_object(Bucket="wsgi-keys", Key=key)["Body"].read() == key.encode()
+    listed = {o["Key"] for o in s3.list_objects_v2(Bucket="wsgi-keys")["Contents"]}
+    assert listed == {"dir/name", "a%2Fb", "space here+plus", "ünï"}
