@@ -100,8 +100,6 @@ def remember_request(call: dispatch.KmsCall) -> None:
 def record(call: dispatch.KmsCall, result: dict | None, error) -> None:
     key_arn = _key_arn(call, result)
     owner = call.key_owner[0] if call.key_owner else (key_arn.split(":")[4] if key_arn else call.account_id)
-    with _lock:
-        number = len(_events) + 1
     identity = _user_identity(call)
     event: dict[str, Any] = {
         "eventVersion": "1.08",
@@ -115,8 +113,8 @@ def record(call: dispatch.KmsCall, result: dict | None, error) -> None:
         "requestParameters": call.notes.get("audit_request")
         or {_camel(k): call.params[k] for k in _SHOWN if k in call.params},
         "responseElements": None,
-        "requestID": str(uuid.uuid5(_NAMESPACE, f"request-{number}")),
-        "eventID": str(uuid.uuid5(_NAMESPACE, f"event-{number}")),
+        "requestID": None,  # numbered below, in the order records join the trail
+        "eventID": None,
         "readOnly": call.operation.startswith(_READ_ONLY_PREFIXES),
         "resources": [{"accountId": owner, "type": "AWS::KMS::Key", "ARN": key_arn}] if key_arn else [],
         "eventType": "AwsApiCall",
@@ -133,8 +131,12 @@ def record(call: dispatch.KmsCall, result: dict | None, error) -> None:
     if owner and (error is None or error.code != "AccessDeniedException"):
         accounts.add(owner)
     event["_accounts"] = sorted(accounts)
-    with _lock:
+    with _lock:  # one lock for the number and the append: concurrent requests never share ids
+        number = len(_events) + 1
+        event["requestID"] = str(uuid.uuid5(_NAMESPACE, f"request-{number}"))
+        event["eventID"] = str(uuid.uuid5(_NAMESPACE, f"event-{number}"))
         _events.append(event)
+    call.notes["audit_record"] = event  # GetKeyLastUsage names this request's record
 
 
 def _public(event: dict[str, Any]) -> dict[str, Any]:

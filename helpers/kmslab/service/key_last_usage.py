@@ -16,29 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from .. import clock
-from . import audit, dispatch, rotation
+from . import audit, dispatch, rotation  # audit first: its after-hook writes the record read here
 
 #: KeyLastUsageData.Operation (botocore KMS model).
 TRACKED = frozenset({"Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
                      "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext",
                      "GenerateMac", "ReEncrypt", "Sign", "Verify", "VerifyMac", "Encapsulate",
                      "Decapsulate"})
-_SCAN = 50  # how far back to look for the request's audit record
 
 
 def _record_of(call: dispatch.KmsCall) -> dict[str, Any] | None:
-    """The audit trail's record of this request (written by the audit hook just before)."""
-    shown = call.notes.get("audit_request")
-    with audit._lock:
-        recent = audit._events[-_SCAN:]
-    for event in reversed(recent):
-        if shown and event["requestParameters"] is shown:
-            return event
-    for event in reversed(recent):  # a request with nothing to show (Decrypt with a blob only)
-        if (event["eventName"] == call.operation and "errorCode" not in event
-                and any(r["ARN"] == call.key_arn for r in event["resources"])):
-            return event
-    return None
+    """The audit trail's record of this request (the audit hook, just before, hands it over)."""
+    return call.notes.get("audit_record")
 
 
 @dispatch.after("key-last-usage")
