@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable
 from urllib.parse import unquote_to_bytes
 
 from cheroot import server as _cheroot, wsgi as _wsgi
+from cheroot.workers import threadpool as _threadpool
 
 HOST = "127.0.0.1"  # loopback only: the sandbox is never reachable from another machine
 THREADS = 10
@@ -68,9 +70,24 @@ class _Gateway(_wsgi.Gateway_10):
         return env
 
 
+class _ThreadPool(_threadpool.ThreadPool):
+    def _spawn_worker(self) -> _threadpool.WorkerThread:
+        worker = _threadpool.WorkerThread(self.server)
+        worker.name = f"kmslab-endpoint-{worker.name}"
+        worker.daemon = True  # as with moto's server, a forgotten endpoint never keeps Python alive
+        worker.start()
+        while not worker.ready:  # cheroot waits for each new thread in steps of 0.1 s
+            time.sleep(0.001)
+        return worker
+
+
 class _Server(_wsgi.Server):
     ConnectionClass = _Connection
     keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+
+    def __init__(self, bind_addr: tuple[str, int], app: Callable, threads: int):
+        super().__init__(bind_addr, app, numthreads=threads, max=threads, server_name=HOST)
+        self.requests = _ThreadPool(self, min=threads, max=threads)
 
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
         _log.log(level, msg, exc_info=traceback)
@@ -80,8 +97,7 @@ class LoopbackServer:
     """Serve `app` on 127.0.0.1:`port` (0: any free port) from a background thread."""
 
     def __init__(self, app: Callable, port: int = 0, threads: int = THREADS):
-        self._server = _Server((HOST, port), app, numthreads=threads, max=threads,
-                               server_name=HOST)
+        self._server = _Server((HOST, port), app, threads)
         self._server.gateway = _Gateway
         self._server.prepare()  # binds, so the port is known (and taken) before start() returns
         self.port: int = self._server.bind_addr[1]
