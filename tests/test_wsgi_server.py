@@ -116,3 +116,15 @@ def test_s3_keys_with_encoded_characters_through_the_endpoint(sb, endpoint):
         assert s3.get_object(Bucket="wsgi-keys", Key=key)["Body"].read() == key.encode()
     listed = {o["Key"] for o in s3.list_objects_v2(Bucket="wsgi-keys")["Contents"]}
     assert listed == {"dir/name", "a%2Fb", "space here+plus", "ünï"}
+
+
+def test_a_forgotten_endpoint_never_keeps_python_from_exiting():
+    import subprocess
+    import sys
+
+    code = ("from kmslab.server import LocalEndpoint; e = LocalEndpoint(); "
+            "import urllib.request; urllib.request.urlopen(e.url + '/moto-api/reset', data=b'').read(); "
+            "print(e.url)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("http://127.0.0.1:")
