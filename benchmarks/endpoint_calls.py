@@ -1,13 +1,13 @@
 """KMS calls per second through `python -m kmslab serve` vs `moto_server`, side by side.
 
-    .venv/bin/python benchmarks/endpoint_calls.py [--rounds 5] [--seconds 3] [--clients 8]
+    .venv/bin/python benchmarks/endpoint_calls.py [--rounds 6] [--seconds 3] [--clients 8]
     .venv/bin/python benchmarks/endpoint_calls.py --baseline /path/to/another/kmslab/checkout
 
 Each round starts every server as a subprocess on 127.0.0.1 (the ready time is from launch to
 the first HTTP answer), then times
   1. one boto3 client process doing encrypt+decrypt pairs of 64 bytes for --seconds, then
   2. --clients client processes doing the same at once (total calls/s of all of them),
-and stops the server. The servers take turns, in an order that alternates from round to round,
+and stops the server. The servers take turns, in an order that changes from round to round,
 so that load from elsewhere on a shared machine falls on all of them alike; the summary gives
 the median of the rounds and each server's ratio to moto_server. Clients set up (import boto3,
 create their key, warm up) before the timed window, which they all enter at the same moment.
@@ -167,7 +167,7 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=6, help="a multiple of 6 gives every server every place")
     parser.add_argument("--seconds", type=float, default=3.0, help="timed window per measurement")
     parser.add_argument("--clients", type=int, default=8, help="client processes in the many-client run")
     parser.add_argument("--baseline", metavar="DIR", help="another kmslab checkout to run beside")
@@ -183,8 +183,13 @@ def main() -> None:
     print(f"{args.rounds} rounds; {args.seconds:g} s per measurement; "
           f"1 client, then {args.clients} client processes; {os.cpu_count()} CPUs")
     for r in range(args.rounds):
-        order = names if r % 2 == 0 else names[::-1]
+        # Each server takes each place in the order equally often (the first of a round starts
+        # while the machine is still settling from the last round's clients).
+        order = names[r % len(names):] + names[:r % len(names)]
+        if (r // len(names)) % 2:
+            order.reverse()
         for name in order:
+            time.sleep(0.5)
             proc, url, ready = start_server(name, args.baseline)
             try:
                 one, cpu, e1 = run_clients(url, 1, args.seconds, proc.pid)
