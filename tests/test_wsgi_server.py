@@ -128,3 +128,20 @@ def test_a_forgotten_endpoint_never_keeps_python_from_exiting():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("http://127.0.0.1:")
+
+
+def test_a_port_in_use_is_a_clear_error():
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
+            LoopbackServer(echo, port)
+        done = subprocess.run([sys.executable, "-m", "kmslab", "serve", "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == (f"python -m kmslab serve: cannot listen on 127.0.0.1:{port}: "
+                           "Address already in use\n")

@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
             overrides = dict(_name_rate(item) for item in args.quota)
             quotas.configure(scale=args.quota_scale, overrides=overrides)
             print(f"KMS request quotas on: {quotas.settings()}", file=sys.stderr, flush=True)
-        run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True))
+        try:
+            run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True))
+        except OSError as exc:  # the port is taken, most likely
+            print(f"python -m kmslab serve: {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "tls":
         from .teach.tls import serve_cli

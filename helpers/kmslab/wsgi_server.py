@@ -14,6 +14,7 @@ encoded slashes.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any, Callable
@@ -93,13 +94,22 @@ class _Server(_wsgi.Server):
         _log.log(level, msg, exc_info=traceback)
 
 
+def _reason(exc: OSError) -> str:
+    """The system's words for why a bind failed (cheroot wraps them in a longer message)."""
+    found = re.search(r"\[Errno \d+\] ([^)]*)", str(exc))
+    return found.group(1) if found else str(exc)
+
+
 class LoopbackServer:
     """Serve `app` on 127.0.0.1:`port` (0: any free port) from a background thread."""
 
     def __init__(self, app: Callable, port: int = 0, threads: int = THREADS):
         self._server = _Server((HOST, port), app, threads)
         self._server.gateway = _Gateway
-        self._server.prepare()  # binds, so the port is known (and taken) before start() returns
+        try:
+            self._server.prepare()  # binds, so the port is known (and taken) before start() returns
+        except OSError as exc:
+            raise OSError(f"cannot listen on {HOST}:{port}: {_reason(exc)}") from None
         self.port: int = self._server.bind_addr[1]
         self.url = f"http://{HOST}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve, name="kmslab-endpoint", daemon=True)
