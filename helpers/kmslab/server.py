@@ -16,6 +16,7 @@ DEFAULT_SEED = 42
 def quiet_loggers() -> None:
     """Loggers that would write to stderr (and so into notebook outputs)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("kmslab.endpoint").setLevel(logging.ERROR)  # a client that hangs up is no news
     logging.getLogger("aws_encryption_sdk").setLevel(logging.CRITICAL)
 
 
