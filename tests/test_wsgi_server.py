@@ -145,3 +145,17 @@ def test_a_port_in_use_is_a_clear_error():
     assert done.returncode == 1
     assert done.stderr == (f"python -m kmslab serve: cannot listen on 127.0.0.1:{port}: "
                            "Address already in use\n")
+
+
+def test_moto_api_controls_answer_through_the_endpoint(sb, endpoint):
+    import urllib.request
+
+    from kmslab.service import quotas
+
+    with urllib.request.urlopen(endpoint.url + "/moto-api/data.json", timeout=10) as answer:
+        assert answer.status == 200 and "kms" in json.loads(answer.read())
+    with urllib.request.urlopen(endpoint.url + quotas.ROUTE, timeout=10) as answer:
+        assert json.loads(answer.read())["enabled"] is False
+    request = urllib.request.Request(endpoint.url + "/moto-api/seed?a=42", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
