@@ -206,6 +206,8 @@ SPECIAL = [
     ("TrentService.put_key_policy", b"{}", "a snake_case operation"),
     ("TrentService.", b"{}", "no operation"),
     ("Trent.Encrypt", b"{}", "another prefix"),
+    # HTTP drops whitespace around a header's value (RFC 9110, 5.5), so this is Encrypt: the
+    # front door then refuses the empty body's missing members.
     ("TrentService.Encrypt ", b"{}", "a trailing space"),
     ("", b"{}", "an empty target"),
     (None, b"{}", "no target header"),
@@ -217,7 +219,9 @@ SPECIAL = [
 def test_no_5xx_for_broken_bodies_and_targets(server, target, body, what):
     status, answer = send(server, target, body)
     assert_aws_shaped(status, answer, what)
-    if "operation" in what or "target" in what or "prefix" in what or "space" in what:
+    if what == "a trailing space":
+        assert json.loads(answer)["__type"] == "ValidationException"
+    elif "operation" in what or "target" in what or "prefix" in what:
         assert json.loads(answer)["__type"] == "UnknownOperationException"
     elif what != "a 5 MB body":
         assert json.loads(answer)["__type"] == "SerializationException", answer

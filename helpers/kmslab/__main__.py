@@ -67,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
             origins = [normalize_origin(o) for o in args.allow_origin]
         except ValueError as exc:
             raise SystemExit(f"--allow-origin: {exc}") from None
-        run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True), allowed_origins=origins)
+        try:
+            run(port=args.port, seed=args.seed, out=lambda line: print(line, flush=True), allowed_origins=origins)
+        except OSError as exc:  # the port is taken, most likely
+            print(f"python -m kmslab serve: {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "tls":
         from .teach.tls import serve_cli

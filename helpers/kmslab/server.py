@@ -1,7 +1,8 @@
 """The sandbox as a local endpoint: moto's WSGI app with the sandbox rules, behind HttpGuard,
-served on 127.0.0.1 by werkzeug's threaded server."""
+served on 127.0.0.1 by `kmslab.wsgi_server`."""
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import urllib.request
@@ -17,7 +18,21 @@ DEFAULT_SEED = 42
 def quiet_loggers() -> None:
     """Loggers that would write to stderr (and so into notebook outputs)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("kmslab.endpoint").setLevel(logging.ERROR)  # a client that hangs up is no news
     logging.getLogger("aws_encryption_sdk").setLevel(logging.CRITICAL)
+
+
+def moto_app():
+    """moto's WSGI app: every mocked service, routed by request, and moto's /moto-api controls.
+
+    moto finds a request's service from a host name it derives from the request, by listing its
+    own package folder and trying one pattern per service, under a lock: that was about a third
+    of the server's time per KMS call. The answer depends on the name alone, so it is remembered."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    app.get_backend_for_host = functools.lru_cache(maxsize=1024)(app.get_backend_for_host)
+    return app
 
 
 class LocalEndpoint:
@@ -25,18 +40,12 @@ class LocalEndpoint:
     API through it (CORS); no other origin may, and none may reach its control routes."""
 
     def __init__(self, port: int = 0, seed: int | None = DEFAULT_SEED, allowed_origins: Iterable[str] = ()):
-        from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
-                                                   create_backend_app)
-        from werkzeug.serving import make_server
+        from .wsgi_server import LoopbackServer
 
         service.install()
         quiet_loggers()
-        app = HttpGuard(DomainDispatcherApplication(create_backend_app), allowed_origins)
-        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kmslab-endpoint", daemon=True)
-        self._thread.start()
-        self.port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = LoopbackServer(HttpGuard(moto_app(), allowed_origins), port).start()
+        self.url, self.port = self._server.url, self._server.port
         if seed is not None:
             self.seed(seed)
 
@@ -52,9 +61,7 @@ class LocalEndpoint:
         self.post("/moto-api/reset")
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()
 
 
 def environment(url: str, region: str = "us-east-1") -> dict[str, str]:

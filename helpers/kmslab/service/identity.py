@@ -9,10 +9,10 @@ policy allows the account principal (sources: explicit-permission-required, acco
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from . import dispatch
+from .policy.document import load
 from .policy.evaluate import Principal
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -87,9 +87,9 @@ def _document(policy: Any) -> dict[str, Any]:
         from urllib.parse import unquote
 
         try:
-            return json.loads(policy)
+            return load(policy)
         except ValueError:
-            return json.loads(unquote(policy))
+            return load(unquote(policy))
     return policy
 
 

@@ -11,6 +11,7 @@ Condition key names are case-insensitive; values are compared as the operator sa
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -158,11 +159,12 @@ class Context:
         for k, v in (values or {}).items():
             self[k] = v
 
-    @classmethod
-    def _norm(cls, key: str) -> str:
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)  # a few dozen names, plus encryption context keys
+    def _norm(key: str) -> str:
         low = key.lower()
-        if low.startswith(cls._EC):
-            return cls._EC + key[len(cls._EC):]
+        if low.startswith(Context._EC):
+            return Context._EC + key[len(Context._EC):]
         return low
 
     def __setitem__(self, key: str, value: Any) -> None:

@@ -1,6 +1,12 @@
-"""Parse and check a policy document's shape (MalformedPolicyDocumentException cases)."""
+"""Parse and check a policy document's shape (MalformedPolicyDocumentException cases).
+
+Documents given as text are parsed and checked once per distinct text, since the same key
+policy or IAM policy is read on every request it governs. The parsed document is shared by
+every caller, so it is read-only. A changed policy is a new text: nothing needs forgetting.
+"""
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -9,6 +15,8 @@ from .conditions import known_operator
 VERSIONS = ("2012-10-17", "2008-10-17")
 _STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
                    "Resource", "NotResource", "Condition"}
+#: Distinct policy texts remembered (a key policy is at most 32 KB).
+CACHE_SIZE = 512
 
 
 class MalformedPolicy(ValueError):
@@ -16,14 +24,31 @@ class MalformedPolicy(ValueError):
 
 
 def parse(text: str | dict, *, resource_policy: bool = True) -> dict[str, Any]:
-    """Parse a policy and check its shape. Key policies need a Principal in each statement."""
+    """Parse a policy and check its shape. Key policies need a Principal in each statement.
+    A text is parsed once (the document returned is shared: do not change it)."""
     if isinstance(text, dict):
-        doc = text
-    else:
-        try:
-            doc = json.loads(text)
-        except (TypeError, ValueError):
-            raise MalformedPolicy("The policy is not valid JSON.") from None
+        return _check(text, resource_policy)
+    if not isinstance(text, (str, bytes)):
+        raise MalformedPolicy("The policy is not valid JSON.")
+    return _parse_text(text, resource_policy)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _parse_text(text: str | bytes, resource_policy: bool) -> dict[str, Any]:
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise MalformedPolicy("The policy is not valid JSON.") from None
+    return _check(doc, resource_policy)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def load(text: str | bytes) -> Any:
+    """`json.loads`, once per distinct text (the value returned is shared: do not change it)."""
+    return json.loads(text)
+
+
+def _check(doc: Any, resource_policy: bool) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise MalformedPolicy("The policy must be a JSON object.")
     if "Version" in doc and doc["Version"] not in VERSIONS:

@@ -16,11 +16,15 @@ def like(glob: str, value: str, ignore_case: bool = False) -> bool:
     return _pattern(glob, ignore_case).match(value) is not None
 
 
+# Each request asks the same few questions (this statement's pattern against kms:Encrypt and
+# this key's ARN), so the answers are remembered.
+@lru_cache(maxsize=8192)
 def action(pattern: str, action_name: str) -> bool:
     """Actions are case-insensitive ("kms:decrypt" matches kms:Decrypt)."""
     return like(pattern, action_name, ignore_case=True)
 
 
+@lru_cache(maxsize=8192)
 def resource(pattern: str, arn: str) -> bool:
     """Resources are case-sensitive ARNs; `*` matches everything."""
     return like(pattern, arn)
