@@ -243,7 +243,7 @@ def test_each_learner_gets_their_own_copy_of_the_course_opened_on_lesson_00(lear
     for name, learner in learners.items():
         home = hub.homes / name / "kmslab"
         assert (home / "notebooks" / "00_start_here.ipynb").exists()
-        assert (home / "labs" / "solutions" / "04_key_rotation.ipynb").exists()
+        assert (home / "labs" / "solutions" / "04_key_rotation_solution.ipynb").exists()
         listed = {item["name"] for item in learner.api("GET", "contents").json()["content"]}
         assert {"notebooks", "labs", "docs", "README.md"} <= listed
         assert "--MappingKernelManager.cull_idle_timeout=3600" in learner.processes()[0].cmdline()
@@ -300,7 +300,7 @@ print(ep.endpoint_url)""")
 
 def test_a_lab_check_runs_and_records_progress_in_the_learners_own_home(learners, hub):
     for name, learner in learners.items():
-        notebook = "labs/solutions/04_key_rotation.ipynb" if name != "bob" else "labs/04_key_rotation.ipynb"
+        notebook = "labs/solutions/04_key_rotation_solution.ipynb" if name != "bob" else "labs/04_key_rotation.ipynb"
         kernel = learner.open_notebook(notebook)
         cells = learner.notebook_cells(notebook)
         for cell in cells[:3]:  # setup, task 1, the check of task 1
