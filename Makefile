@@ -6,10 +6,11 @@ STAMP  := $(VENV)/.kmslab-installed
 
 .PHONY: lab test notebooks env
 
-## lab: create .venv if needed and open JupyterLab on lesson 00
-# .venv/bin comes first on PATH so that JupyterLab's terminals find python -m kmslab and aws.
+## lab: create .venv if needed and open the course in JupyterLab on lesson 00
+# How JupyterLab runs the course lives in one place, kmslab.lab (see the README).
+# Extra jupyter lab options: make lab LAB_ARGS="--port 8899 --no-browser"
 lab: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	$(BIN)/python -m kmslab lab $(LAB_ARGS)
 
 ## test: unit tests plus strict nbval over every lesson and lab solution
 test: $(STAMP)

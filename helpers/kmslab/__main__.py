@@ -1,4 +1,4 @@
-"""Command line: `python -m kmslab serve` and `python -m kmslab tls serve`."""
+"""Command line: `python -m kmslab lab`, `python -m kmslab serve` and `python -m kmslab tls serve`."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,11 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kmslab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser(
+        "lab", help="open the course in JupyterLab (what `make lab` runs); other options go to jupyter lab",
+        description="Open the course in JupyterLab on lesson 00, rooted at the project. Any other "
+                    "option is passed to jupyter lab, e.g. --port 8899 --no-browser.")
 
     serve = commands.add_parser("serve", help="run the AWS sandbox as a local endpoint on 127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
@@ -26,7 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     tls_serve.add_argument("--dir", default=None,
                            help="folder for the CA and server certificate (default: a new temporary folder)")
 
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        from .lab import main as lab
+
+        return lab(extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "serve":
         from .server import serve as run
 
