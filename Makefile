@@ -12,9 +12,11 @@ STAMP  := $(VENV)/.kmslab-installed
 lab: $(STAMP)
 	$(BIN)/python -m kmslab lab $(LAB_ARGS)
 
-## test: unit tests plus strict nbval over every lesson and lab solution
+## test: unit tests, strict nbval over every lesson and lab solution, and the browser tests
+# On every core (pytest-xdist); each file, and so each notebook, stays whole on one worker.
+# Without the browser tests: make test PYTEST_ARGS=--skip-browser
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 ## notebooks: re-execute every lesson and lab solution in place, top to bottom
 notebooks: $(STAMP)
