@@ -1,0 +1,84 @@
+"""Every lesson and lab solution, in JupyterLab in Chromium, as a learner meets it.
+
+Each notebook is opened once (per test process): it must open unmodified and save byte for
+byte; then Restart Kernel and Run All Cells, wait until idle, screenshot the end state, and
+look at what the page shows: errors, Markdown rendered as maths, and where each link goes.
+The four tests below read the findings of that one visit."""
+from __future__ import annotations
+
+import pytest
+from browser_support import SCREENSHOTS
+from lab_pages import NotebookView, byte_difference, new_page
+
+from kmslab.notebooks import ROOT, executed_notebooks
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS = [p.relative_to(ROOT).as_posix() for p in executed_notebooks()]
+# make test schedules these per notebook (conftest.py): a notebook's four tests share one visit.
+PARAMS = [pytest.param(path, id=path) for path in NOTEBOOKS]
+
+_visits: dict[str, dict[str, list[str]] | Exception] = {}
+
+
+def visit(path: str, browser, lab) -> dict[str, list[str]]:
+    if path not in _visits:
+        try:
+            _visits[path] = _visit(path, browser, lab)
+        except Exception as error:  # the other tests of this notebook report it without retrying
+            _visits[path] = error
+            raise
+    found = _visits[path]
+    if isinstance(found, Exception):
+        raise RuntimeError(f"the visit of {path} failed: {type(found).__name__}: {found}")
+    return found
+
+
+def _visit(path: str, browser, lab) -> dict[str, list[str]]:
+    page = new_page(browser, lab)
+    found: dict[str, list[str]] = {"saving": [], "errors": [], "maths": [], "links": []}
+    try:
+        view = NotebookView(page, lab, path)
+        committed = view.file.read_bytes()
+        view.open()
+        if view.is_modified():
+            found["saving"].append(f"{path}: opens as modified, with no edit")
+        view.save()
+        saved = view.file.read_bytes()
+        if saved != committed:
+            view.file.write_bytes(committed)  # put the committed notebook back
+            found["saving"].append(f"{path}: saving without edits changed the file:\n"
+                                   + byte_difference(committed, saved, path))
+        view.restart_and_run_all()
+        view.screenshot(SCREENSHOTS)
+        found["errors"] = view.untagged_errors()
+        found["maths"] = view.maths()
+        found["links"] = view.broken_links()
+    finally:
+        page.context.close()
+        lab.shut_down_sessions()
+    return found
+
+
+@pytest.mark.parametrize("path", PARAMS)
+def test_opens_unmodified_and_saves_byte_for_byte(path, browser, lab):
+    problems = visit(path, browser, lab)["saving"]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", PARAMS)
+def test_runs_with_no_error_but_tagged_ones(path, browser, lab):
+    problems = visit(path, browser, lab)["errors"]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", PARAMS)
+def test_no_markdown_renders_as_maths(path, browser, lab):
+    problems = visit(path, browser, lab)["maths"]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", PARAMS)
+def test_every_link_opens_what_it_names(path, browser, lab):
+    problems = visit(path, browser, lab)["links"]
+    assert not problems, f"{len(problems)} link(s):\n" + "\n".join(problems)
