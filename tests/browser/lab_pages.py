@@ -329,6 +329,8 @@ class TerminalView:
                                   self.panel_id)
 
     def run(self, command: str) -> None:
+        """Type `command` at the prompt (waiting for it, as typed-ahead text garbles the screen)."""
+        self.wait_for(r"[$#]\s*$")
         self.activate()
         self.page.keyboard.type(command)
         self.page.keyboard.press("Enter")
