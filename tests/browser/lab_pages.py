@@ -98,6 +98,11 @@ class NotebookView:
     # -- opening, saving, running ------------------------------------------------------------
     def open(self) -> "NotebookView":
         self.page.goto(self.lab.tree_url(self.path))
+        return self.wait_until_open()
+
+    def wait_until_open(self) -> "NotebookView":
+        """Wait until this notebook is the current tab, all its cells are on the page and its
+        kernel is idle."""
         self.page.wait_for_function(f"() => ({_CURRENT_PATH})() === {json.dumps(self.path)}",
                                     timeout=OPEN_TIMEOUT_MS)
         self.panel_id = self.page.evaluate(_CURRENT_PANEL)
