@@ -10,7 +10,7 @@ import pytest
 from browser_support import SCREENSHOTS
 from lab_pages import NotebookView, byte_difference, new_page
 
-from kmslab.notebooks import ROOT, executed_notebooks
+from kmslab.notebooks import ROOT, executed_notebooks, write_atomically
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def _visit(path: str, browser, lab) -> dict[str, list[str]]:
         view.save()
         saved = view.file.read_bytes()
         if saved != committed:
-            view.file.write_bytes(committed)  # put the committed notebook back
+            write_atomically(view.file, committed.decode())  # put the committed notebook back
             found["saving"].append(f"{path}: saving without edits changed the file:\n"
                                    + byte_difference(committed, saved, path))
         view.restart_and_run_all()
