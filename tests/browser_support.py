@@ -108,10 +108,15 @@ class Lab:
             raise
 
     def shut_down_sessions(self) -> None:
-        for session in self.api("GET", "/api/sessions"):
-            self.api("DELETE", f"/api/sessions/{session['id']}")
-        for terminal in self.api("GET", "/api/terminals"):
-            self.api("DELETE", f"/api/terminals/{terminal['name']}")
+        """Stop every kernel and terminal (one may be going away already: closing a tab stops it)."""
+        gone = [f"/api/sessions/{s['id']}" for s in self.api("GET", "/api/sessions")]
+        gone += [f"/api/terminals/{t['name']}" for t in self.api("GET", "/api/terminals")]
+        for path in gone:
+            try:
+                self.api("DELETE", path)
+            except urllib.error.HTTPError as error:
+                if error.code != 404:
+                    raise
 
     def tree_url(self, path: str) -> str:
         """The page a learner opens for `path`, with a fresh workspace (`reset`)."""
