@@ -4,6 +4,8 @@
   pyproject): each file runs whole on one worker, so a notebook's cells run in order in one
   kernel and a test module's fixtures are made once. Only the browser tests of a notebook
   (tests/browser, parametrized by notebook) are scheduled per notebook, so they spread out.
+  Workers take the long work first (browser, notebooks, tests marked slow) so that the short
+  tests even out the end.
 - Browser tests (mark `browser`, tests/browser/) are skipped with --skip-browser, or when
   Chromium or Playwright is missing; the summary says so in one line.
 """
@@ -32,6 +34,17 @@ def pytest_collection_modifyitems(config, items):
     for item in browser_items:
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"browser test: {reason}"))
+    if hasattr(config, "workerinput"):  # an xdist worker: long work first, short tests fill the end
+        items.sort(key=_expected_length)
+
+
+def _expected_length(item) -> int:
+    """0 for the longest kinds of work (a browser visit, a notebook, a test starting programs)."""
+    if item.get_closest_marker("browser") and not item.get_closest_marker("skip"):
+        return 0
+    if item.get_closest_marker("slow") or item.nodeid.split("::")[0].endswith(".ipynb"):
+        return 1
+    return 2
 
 
 @pytest.hookimpl(optionalhook=True)
