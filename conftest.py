@@ -57,7 +57,7 @@ def pytest_xdist_make_scheduler(config, log):
     class ByFileBrowserByNotebook(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             file, _, rest = nodeid.partition("::")
-            notebook = re.search(r"\[([^\]]+\.ipynb)\]$", rest)
+            notebook = re.search(r"\[([^\]]+?\.ipynb)", rest)
             if file.startswith("tests/browser/") and notebook:
                 return f"browser {notebook.group(1)}"
             return file

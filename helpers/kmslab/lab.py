@@ -15,6 +15,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+
 from .notebooks import ROOT, as_committed, as_opened
 
 CONFIG_DIR = Path(__file__).resolve().parent / "jupyter_config"
@@ -49,13 +51,7 @@ def terminal_command(bin_dir: str | None = None) -> list[str] | None:
             bash, "--rcfile", str(TERMINAL_RC), "-i"]
 
 
-def _contents_manager_base():
-    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
-
-    return AsyncLargeFileManager
-
-
-class CourseContentsManager(_contents_manager_base()):  # type: ignore[misc]
+class CourseContentsManager(AsyncLargeFileManager):
     """Jupyter's own file contents manager, plus one translation of notebook metadata:
     a notebook opens with the language_info this machine's kernel reports (so opening it is
     not an edit) and is saved with the course's standard one (so saving it without edits

@@ -3,7 +3,7 @@
 Each notebook is opened once (per test process): it must open unmodified and save byte for
 byte; then Restart Kernel and Run All Cells, wait until idle, screenshot the end state, and
 look at what the page shows: errors, Markdown rendered as maths, and where each link goes.
-The four tests below read the findings of that one visit."""
+The test, once per notebook and aspect, reads the findings of that one visit."""
 from __future__ import annotations
 
 import pytest
@@ -60,25 +60,16 @@ def _visit(path: str, browser, lab) -> dict[str, list[str]]:
     return found
 
 
+ASPECTS = {
+    "saving": "opens unmodified, and saving it without edits keeps every byte",
+    "errors": "after Restart Kernel and Run All Cells, no cell shows an error unless tagged raises-exception",
+    "maths": "no Markdown renders as maths",
+    "links": "every link to the course's own files opens what it names",
+}
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
 @pytest.mark.parametrize("path", PARAMS)
-def test_opens_unmodified_and_saves_byte_for_byte(path, browser, lab):
-    problems = visit(path, browser, lab)["saving"]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("path", PARAMS)
-def test_runs_with_no_error_but_tagged_ones(path, browser, lab):
-    problems = visit(path, browser, lab)["errors"]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("path", PARAMS)
-def test_no_markdown_renders_as_maths(path, browser, lab):
-    problems = visit(path, browser, lab)["maths"]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("path", PARAMS)
-def test_every_link_opens_what_it_names(path, browser, lab):
-    problems = visit(path, browser, lab)["links"]
-    assert not problems, f"{len(problems)} link(s):\n" + "\n".join(problems)
+def test_a_notebook_as_a_learner_meets_it(path, aspect, browser, lab):
+    problems = visit(path, browser, lab)[aspect]
+    assert not problems, f"{ASPECTS[aspect]}: {len(problems)} problem(s)\n" + "\n".join(problems)
