@@ -175,8 +175,10 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's event loop stays in this thread only while
+    browser tests run (a later test may call asyncio.run)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,8 @@ def _round_trip(tmp_path: Path, relative: str, kernel_reports: dict | None = Non
         await manager.save({"type": "notebook", "format": "json", "content": sent}, relative)
         return opened
 
-    opened = asyncio.run(go())
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, whatever runs in this one
+        opened = thread.submit(asyncio.run, go()).result()
     return before, target.read_bytes(), opened
 
 
