@@ -8,20 +8,23 @@ TEST_STAMP := $(VENV)/.kmslab-test
 # WHEELHOUSE=path: install from a folder `make wheelhouse` filled, with no network at all.
 PIP_FROM := $(if $(WHEELHOUSE),--no-index --find-links "$(WHEELHOUSE)")
 # pip builds kmslab itself with these (pyproject.toml's [build-system] requires).
-BUILD_REQUIRES := "setuptools>=68"
+BUILD_REQUIRES := "setuptools>=77"
 # What `make test` adds to the course: pytest and friends, and JupyterHub for the hub test.
 TEST_EXTRAS := test,hub
 
 .PHONY: lab test notebooks env wheelhouse docs docs-serve docs-test linkcheck
 
-## lab: create .venv if needed and open JupyterLab on lesson 00
-# .venv/bin comes first on PATH so that JupyterLab's terminals find python -m kmslab and aws.
+## lab: create .venv if needed and open the course in JupyterLab on lesson 00
+# How JupyterLab runs the course lives in one place, kmslab.lab (see the README).
+# Extra jupyter lab options: make lab LAB_ARGS="--port 8899 --no-browser"
 lab: $(LAB_STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	$(BIN)/python -m kmslab lab $(LAB_ARGS)
 
-## test: unit tests plus strict nbval over every lesson and lab solution
+## test: unit tests, strict nbval over every lesson and lab solution, and the browser tests
+# On every core (pytest-xdist); each file, and so each notebook, stays whole on one worker.
+# Without the browser tests: make test PYTEST_ARGS=--skip-browser
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 ## notebooks: re-execute every lesson and lab solution in place, top to bottom
 notebooks: $(LAB_STAMP)

@@ -1,6 +1,7 @@
 """copy-course: a learner gets the lessons and labs they lack, and never loses a file they have."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -46,3 +47,26 @@ def test_the_command_line(tmp_path):
     again = subprocess.run([sys.executable, "-m", "kmslab", "copy-course", str(tmp_path / "k")],
                            capture_output=True, text=True, timeout=60)
     assert again.stdout.startswith("0 course files copied")
+
+
+def test_hub_singleuser_runs_with_the_course_jupyter_config(tmp_path, monkeypatch):
+    """On a hub, learners get what make lab gives: the same config folder comes first."""
+    from kmslab import classroom
+    from kmslab.lab import CONFIG_DIR
+
+    started = {}
+
+    def execv(command, argv):
+        started.update(command=command, argv=argv, config_path=os.environ["JUPYTER_CONFIG_PATH"])
+        raise SystemExit(0)
+
+    monkeypatch.setenv("KMSLAB_COURSE_DIR", str(tmp_path / "kmslab"))
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/etc/theirs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(classroom.shutil, "which", lambda name, path=None: f"/bin/{name}")
+    monkeypatch.setattr(classroom.os, "execv", execv)
+    with pytest.raises(SystemExit):
+        classroom.singleuser(["--port=9999"])
+    assert started["config_path"].split(os.pathsep) == [str(CONFIG_DIR), "/etc/theirs"]
+    assert started["argv"][-1] == "--port=9999"   # the hub's arguments win
+    assert f"--ServerApp.root_dir={tmp_path / 'kmslab'}" in started["argv"]

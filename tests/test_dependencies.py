@@ -39,10 +39,11 @@ def test_installed_moto_is_the_one_the_sandbox_was_built_for():
 
 
 def test_make_lab_opens_lesson_00_and_make_test_runs_pytest():
-    lab = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
-    assert "jupyter lab" in lab and "notebooks/00_start_here.ipynb" in lab
+    lab = subprocess.run(["make", "-n", "lab", "LAB_ARGS=--port 8899"], cwd=ROOT, capture_output=True,
+                         text=True).stdout
+    assert "-m kmslab lab --port 8899" in lab  # lesson 00 first: tests/test_lab.py
     test = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True).stdout
-    assert "-m pytest" in test
+    assert "-m pytest -n auto" in test
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
 

@@ -1,36 +1,15 @@
-"""`make lab` serves lesson 00: start JupyterLab headless on loopback and open it over REST."""
+"""`make lab` serves the course: start it headless on loopback, as make lab does, and use it over REST."""
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
+import re
 import urllib.request
 
 import pytest
+from browser_support import running_lab
 from kernel_client import execute
 
-from kmslab.notebooks import ROOT
-
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _call(base, token, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base}{path}", data=data, method=method, headers={
-        "Authorization": f"token {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        text = answer.read()
-    return json.loads(text) if text else None
 
 
 def _run_in_kernel(port, token, kernel_id, code) -> str:
@@ -38,33 +17,27 @@ def _run_in_kernel(port, token, kernel_id, code) -> str:
     return execute(f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?token={token}", code, timeout=60)[0]
 
 
-def test_lesson_00_opens_and_a_kernel_runs(tmp_path):
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={ROOT}", "--ServerApp.port_retries=0", "--allow-root"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                _call(base, token, "GET", "/api/status")
-                break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("JupyterLab did not answer on loopback")
-        nb = _call(base, token, "GET", "/api/contents/notebooks/00_start_here.ipynb")
+def test_make_lab_serves_the_whole_course_and_a_kernel_runs(tmp_path):
+    """`python -m kmslab lab` (what make lab runs): rooted at the project, so lessons, labs,
+    solutions and docs are all reachable; lesson 00 is the landing page; no news feed."""
+    with running_lab(tmp_path) as lab:
+        for path in ("notebooks/00_start_here.ipynb", "labs/01_three_kinds_of_encryption.ipynb",
+                     "labs/solutions/01_three_kinds_of_encryption_solution.ipynb", "docs/moto-vs-aws.md"):
+            assert lab.exists(path), path
+        request = urllib.request.Request(f"{lab.url}/?token={lab.token}")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.url.split("?")[0].endswith("/lab/tree/notebooks/00_start_here.ipynb")
+            page = answer.read().decode()
+        config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                      page, re.S).group(1))
+        assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]
+        assert config["news"] == {"disabled": True}
+        nb = lab.api("GET", "/api/contents/notebooks/00_start_here.ipynb")
         assert nb["type"] == "notebook" and nb["content"]["cells"]
-        session = _call(base, token, "POST", "/api/sessions", {
+        session = lab.api("POST", "/api/sessions", {
             "path": "notebooks/00_start_here.ipynb", "type": "notebook", "name": "",
             "kernel": {"name": "python3"}})
         kernel_id = session["kernel"]["id"]
-        assert _call(base, token, "GET", f"/api/kernels/{kernel_id}")["name"] == "python3"
-        assert _run_in_kernel(port, token, kernel_id, "print(6 * 7)") == "42\n"
-        _call(base, token, "DELETE", f"/api/sessions/{session['id']}")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        assert lab.api("GET", f"/api/kernels/{kernel_id}")["name"] == "python3"
+        assert _run_in_kernel(lab.port, lab.token, kernel_id, "print(6 * 7)") == "42\n"
+        lab.api("DELETE", f"/api/sessions/{session['id']}")

@@ -32,6 +32,8 @@ def test_there_are_lessons():
 
 @pytest.mark.parametrize("path", NOTEBOOKS + STARTERS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_metadata_is_the_standard_kernel(path):
+    # JupyterLab started by `make lab` saves exactly this metadata (tests/test_lab.py, and
+    # tests/browser/test_browser_notebooks.py in a real browser).
     assert json.loads(path.read_text())["metadata"] == STANDARD_METADATA, (
         f"{path.name}: run `make notebooks NOTEBOOKS={path.relative_to(ROOT)}` to normalise it")
 

@@ -233,3 +233,54 @@ def test_fips_and_dual_stack_clients_get_a_clear_error(fresh_sb):
     for config in (Config(use_fips_endpoint=True), Config(use_dualstack_endpoint=True)):
         with pytest.raises(sandbox.SandboxError, match="FIPS and dual-stack"):
             fresh_sb.client("kms", config=config)
+
+
+@pytest.fixture
+def refuse_connections(monkeypatch):
+    """Call it to refuse, and record, every name lookup and outgoing connection from then on."""
+    seen = []
+
+    def refuse(sock, address):
+        seen.append(("connect", address))
+        raise ConnectionRefusedError(f"test guard: no connection expected, got {address}")
+
+    def refuse_lookup(host, *args, **kwargs):
+        seen.append(("lookup", host))
+        raise socket.gaierror(f"test guard: no name lookup expected, got {host}")
+
+    def install():
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+        monkeypatch.setattr(socket, "getaddrinfo", refuse_lookup)
+        return seen
+
+    return install
+
+
+@pytest.mark.parametrize("mode", ["inprocess", "endpoint"])
+def test_a_stopped_sandbox_sends_nothing(mode, refuse_connections):
+    """After stop(), the mock and the network guard are gone: a client made before must not
+    fall through to https://kms.us-east-1.amazonaws.com/ (issue 11, point 4)."""
+    box = sandbox.start(mode)
+    kms, s3 = box.client("kms"), box.session().client("s3")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    box.stop()
+    attempts = refuse_connections()
+    calls = [lambda: kms.encrypt(KeyId=key_id, Plaintext=b"x"), lambda: kms.list_keys(),
+             lambda: s3.list_buckets(), lambda: box.client("kms").list_keys(),
+             lambda: next(iter(kms.get_paginator("list_keys").paginate()))]
+    for call in calls:
+        with pytest.raises(sandbox.SandboxStopped, match="this sandbox is stopped: run the setup cell again"):
+            call()
+    assert attempts == []
+    assert isinstance(sandbox.SandboxStopped("x"), sandbox.SandboxError)
+
+
+def test_a_sandbox_started_again_works_after_the_old_one_stopped():
+    old = sandbox.start()
+    old_kms = old.client("kms")
+    old.stop()
+    with sandbox.start() as new:
+        assert new.client("kms").list_keys()["Keys"] == []
+        with pytest.raises(sandbox.SandboxStopped):
+            old_kms.list_keys()

@@ -1,4 +1,4 @@
-"""Command line: `python -m kmslab serve`, `tls serve`, `progress`, and the classroom commands."""
+"""Command line: `python -m kmslab lab`, `serve`, `tls serve`, `progress`, and the classroom commands."""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +14,11 @@ def main(argv: list[str] | None = None) -> int:
         return singleuser(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m kmslab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser(
+        "lab", help="open the course in JupyterLab (what `make lab` runs); other options go to jupyter lab",
+        description="Open the course in JupyterLab on lesson 00, rooted at the project. Any other "
+                    "option is passed to jupyter lab, e.g. --port 8899 --no-browser.")
 
     serve = commands.add_parser("serve", help="run the AWS sandbox as a local endpoint on 127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
@@ -42,7 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     copy.add_argument("dir", nargs="?", type=Path, help="default: ~/kmslab (or KMSLAB_COURSE_DIR)")
     commands.add_parser("hub-singleuser", help="on a JupyterHub: copy-course, then jupyterhub-singleuser ARGS")
 
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        from .lab import main as lab
+
+        return lab(extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "progress":
         return progress_cli.run(args)
     if args.command == "copy-course":

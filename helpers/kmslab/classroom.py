@@ -4,7 +4,9 @@
 it runs as the learner, copies into their course folder the course files they do not have yet (never
 one they have, so their work is kept across logins and course updates), then becomes JupyterHub's
 own `jupyterhub-singleuser`, rooted in that folder, with kernels culled after an hour idle, and the
-hub's arguments last (so the hub's settings win).
+hub's arguments last (so the hub's settings win). It runs with the same Jupyter config folder as
+`make lab` (kmslab.lab.CONFIG_DIR): terminals find the course's Python, notebooks save byte for byte,
+no news popup.
 """
 from __future__ import annotations
 
@@ -63,6 +65,9 @@ def singleuser(args: list[str]) -> int:
     copied = copy_course(folder)
     print(f"kmslab: {len(copied)} course files copied into {folder}", file=sys.stderr, flush=True)
     os.chdir(folder)
+    from .lab import config_path
+
+    os.environ["JUPYTER_CONFIG_PATH"] = config_path(os.environ.get("JUPYTER_CONFIG_PATH"))
     command = shutil.which("jupyterhub-singleuser", path=os.pathsep.join(
         [str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     if command is None:

@@ -9,6 +9,7 @@ and is written atomically: a failed run leaves the committed file untouched.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -30,6 +31,33 @@ def executed_notebooks(root: Path = ROOT) -> list[Path]:
     for folder in EXECUTED_FOLDERS:
         found += sorted((root / folder).glob("*.ipynb"))
     return found
+
+
+def kernel_language_info() -> dict:
+    """The language_info this machine's python3 kernel reports, which JupyterLab copies
+    into a notebook when its kernel starts (the Python version differs between machines)."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    return json.loads(json.dumps(IPythonKernel.language_info))
+
+
+def as_opened(nb) -> None:
+    """Give a committed notebook the language_info its kernel is about to report, so that
+    JupyterLab finds nothing to change and does not open it as modified."""
+    if nb["metadata"].get("language_info") == STANDARD_METADATA["language_info"]:
+        nb["metadata"]["language_info"] = kernel_language_info()
+
+
+def as_committed(nb) -> None:
+    """Turn a kernel's language_info (from any Python version) back into the standard one,
+    so that saving a notebook without edits writes the committed bytes."""
+    found = nb["metadata"].get("language_info")
+    if isinstance(found, dict) and _without_version(found) == _without_version(kernel_language_info()):
+        nb["metadata"]["language_info"] = dict(STANDARD_METADATA["language_info"])
+
+
+def _without_version(language_info: dict) -> dict:
+    return {name: value for name, value in language_info.items() if name != "version"}
 
 
 def normalize(nb) -> None:

@@ -37,6 +37,11 @@ class SandboxError(RuntimeError):
     """A sandbox could not start as asked; the message says what to do."""
 
 
+class SandboxStopped(SandboxError):
+    """A client of a stopped sandbox was called. Nothing was sent: with the mock and its
+    network guard gone, the request would otherwise go to real AWS."""
+
+
 class Sandbox:
     """A ready AWS: clients, a clock, and a way to start over."""
 
@@ -76,11 +81,20 @@ class Sandbox:
         import botocore.session
 
         session = botocore.session.Session()
+        # Every client and session of this sandbox checks, before it builds a request, that
+        # the sandbox still runs (clients copy their session's handlers when created).
+        session.register("provide-client-params", self._refuse_when_stopped)
         if self._loader is None:
             self._loader = session.get_component("data_loader")
         else:
             session.register_component("data_loader", self._loader)
         return session
+
+    def _refuse_when_stopped(self, model: Any = None, **_: Any) -> None:
+        if not self.running:
+            operation = getattr(model, "name", "a request")
+            raise SandboxStopped(f"{operation}: this sandbox is stopped: run the setup cell again "
+                                 "(it starts a new sandbox and new clients). Nothing was sent.")
 
     def client(self, service: str, region: str | None = None, *, config: Any = None,
                access_key: str | None = None, secret_key: str | None = None,
