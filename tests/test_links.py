@@ -3,6 +3,8 @@
 - Every relative link in a Markdown cell (lessons, lab starters, solutions), in docs/*.md and in
   the README opens a file that exists, and its `#anchor`, if any, is the id JupyterLab gives one
   of that file's headings (kmslab.teach.markdown.heading_id). The quiz bank's links too.
+- A link to a heading of another notebook names that heading in its text: JupyterLab 4 opens a
+  notebook that is not open yet at its top, so the learner must know which section to find.
 - "Next" follows the README's course table: a lesson links its lab, the lab links the next
   lesson, and a lesson without a lab links the next lesson.
 - From lesson 00, following links reaches every lesson, lab, solution and docs/*.md file.
@@ -59,8 +61,27 @@ def link_problem(source: str, target: str, root: Path = ROOT) -> str | None:
 
 
 def relative_links(source: str, root: Path = ROOT) -> list[str]:
-    return [target for cell in markdown.markdown_cells(root / source)
-            for _, target in markdown.links(cell) if not is_external(target)]
+    return [target for _, target in relative_links_with_text(source, root)]
+
+
+def relative_links_with_text(source: str, root: Path = ROOT) -> list[tuple[str, str]]:
+    return [(text, target) for cell in markdown.markdown_cells(root / source)
+            for text, target in markdown.links(cell) if not is_external(target)]
+
+
+def _norm(text: str) -> str:
+    return " ".join(markdown.plain(text).replace("“", '"').replace("”", '"').split()).casefold()
+
+
+def unnamed_heading(source: str, text: str, target: str, root: Path = ROOT) -> str | None:
+    """What is wrong when a link into another notebook does not name the heading it opens."""
+    path, anchor = resolve(source, target)
+    if not anchor or path == source or not path.endswith(".ipynb") or not (root / path).exists():
+        return None
+    named = {markdown.heading_id(h): h for h in markdown.notebook_headings(root / path)}.get(anchor)
+    if named is None or _norm(named) in _norm(text):
+        return None
+    return f"[{' '.join(text.split())}]({target}): the text does not name the heading {named!r}"
 
 
 def reachable(start: str = START, root: Path = ROOT) -> set[str]:
@@ -104,6 +125,12 @@ def next_links(path: str, root: Path = ROOT) -> list[str]:
 @pytest.mark.parametrize("source", SOURCES)
 def test_every_relative_link_opens_what_it_names(source):
     problems = [p for p in (link_problem(source, t) for t in relative_links(source)) if p]
+    assert not problems, f"{source}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("source", [s for s in SOURCES if s.endswith(".ipynb")])
+def test_a_link_to_a_heading_in_another_notebook_names_it(source):
+    problems = [p for p in (unnamed_heading(source, text, t) for text, t in relative_links_with_text(source)) if p]
     assert not problems, f"{source}:\n" + "\n".join(problems)
 
 

@@ -84,7 +84,7 @@ SUMMARY = """## Summary
 - [AWS KMS quotas](https://docs.aws.amazon.com/kms/latest/developerguide/limits.html)
 - [AWS KMS pricing](https://aws.amazon.com/kms/pricing/)
 
-That is the whole course. The [map in lesson 00](00_start_here.ipynb#The-map) lists every lesson and lab,
+That is the whole course. The [lesson 00 section "The map"](00_start_here.ipynb#The-map) lists every lesson and lab,
 to go back to any of them."""
 
 
