@@ -328,7 +328,7 @@ def _key_from_blob(call: dispatch.KmsCall, param: str = "CiphertextBlob") -> Any
 
 
 def _keys_for(call: dispatch.KmsCall) -> list[tuple[str, Any]]:
-    """(action, key) pairs this request needs; ReEncrypt needs two."""
+    """(action, key) pairs this request needs; ReEncrypt and UpdatePrimaryRegion need two."""
     op = call.operation
     resolved = call.notes.get("key")
     if op in NO_KEY_OPERATIONS:
@@ -346,6 +346,10 @@ def _keys_for(call: dispatch.KmsCall) -> list[tuple[str, Any]]:
         # and run the operation in the key owner's account (cross-account calls).
         call.key_arn, call.key_owner = resolved.arn, (resolved.account_id, resolved.region)
         call.notes["key"] = resolved
+    if op == "UpdatePrimaryRegion" and resolved is not None:
+        # kms:UpdatePrimaryRegion on the primary key AND on the replica in PrimaryRegion, each in its
+        # own key policy (https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdatePrimaryRegion.html)
+        return [(f"kms:{op}", resolved), (f"kms:{op}", _replica_in(resolved, call.params.get("PrimaryRegion")))]
     return [(f"kms:{op}", resolved)]
 
 
@@ -361,6 +365,18 @@ def _reencrypt_keys(call: dispatch.KmsCall) -> tuple[Any, Any]:
         if key is not None:
             call.notes.setdefault(name, key)
     return source, destination
+
+
+def _replica_in(key: Any, region: Any) -> Any:
+    """The related multi-Region key of `key` in `region`, if there is one."""
+    from moto.kms.models import kms_backends
+
+    if not isinstance(region, str) or region == key.region or not getattr(key, "multi_region", False):
+        return None
+    try:
+        return kms_backends[key.account_id][region].keys.get(key.id)
+    except KeyError:   # not a Region of the partition: the operation answers
+        return None
 
 
 def principal_of(call: dispatch.KmsCall) -> Principal:
