@@ -63,19 +63,126 @@ def _call(client, op, params):
     return getattr(client, method)(**params)
 
 
+def _attach(people, member_name, statements):
+    """Give a cast member an inline IAM policy for one vector; returns how to take it away."""
+    member = people.members[member_name]
+    people.put_policy(member, "vector", statements)
+    iam = member._sandbox.client("iam")
+    if member.principal.split(":")[5].startswith("role/"):
+        return lambda: iam.delete_role_policy(RoleName=member.principal.rsplit("/", 1)[1], PolicyName="vector")
+    return lambda: iam.delete_user_policy(UserName=member.arn.rsplit("/", 1)[1], PolicyName="vector")
+
+
+def _peer_public_key(kms, arn) -> bytes:
+    """A public key on the KMS key's curve, made outside KMS (DeriveSharedSecret's peer)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    curve = serialization.load_der_public_key(kms.get_public_key(KeyId=arn)["PublicKey"]).curve
+    return ec.generate_private_key(curve).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _wrapped_material(kms, arn) -> dict:
+    """ImportKeyMaterial's parameters for 32 random bytes, wrapped as AWS's import page shows."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    made = kms.get_parameters_for_import(KeyId=arn, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                         WrappingKeySpec="RSA_2048")
+    public = serialization.load_der_public_key(made["PublicKey"])
+    wrapped = public.encrypt(b"\x07" * 32, padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))
+    return {"ImportToken": made["ImportToken"], "EncryptedKeyMaterial": wrapped,
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"}
+
+
+def _operation_params(root, v, op, ref, arn, blob, ctx, token, grant_id, people) -> dict:
+    """What the vector's operation sends besides its own `params` (a working request by default);
+    `ref` names the key as the vector asks (ARN, alias or alias ARN)."""
+    params = {"KeyId": ref}
+    if op in ("CreateKey", "ListKeys"):
+        params = {}
+    elif op == "Encrypt":
+        params.update(Plaintext=b"data", EncryptionContext=ctx)
+    elif op == "Decrypt":
+        params.update(CiphertextBlob=blob, EncryptionContext=ctx)
+    elif op == "ReEncrypt":
+        params = {"CiphertextBlob": blob, "SourceEncryptionContext": ctx, "DestinationKeyId": params["KeyId"]}
+    elif op == "GenerateDataKey":
+        params.update(KeySpec="AES_256", EncryptionContext=ctx)
+    elif op in ("GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"):
+        params.update(KeyPairSpec="RSA_2048")
+    elif op == "ScheduleKeyDeletion":
+        params.update(PendingWindowInDays=7)
+    elif op == "CreateGrant":
+        params.update(GranteePrincipal=people.outsider.principal, Operations=["Decrypt"])
+    elif op == "RetireGrant":
+        params = {"GrantToken": token} if v.get("by_token") else {"KeyId": arn, "GrantId": grant_id}
+    elif op in ("GenerateMac", "VerifyMac"):
+        params.update(Message=b"m", MacAlgorithm="HMAC_SHA_256")
+        if op == "VerifyMac":
+            params["Mac"] = root.generate_mac(KeyId=arn, Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
+    elif op in ("Sign", "Verify"):
+        params.update(Message=b"m", SigningAlgorithm="ECDSA_SHA_256")
+        if op == "Verify":
+            params["Signature"] = root.sign(KeyId=arn, Message=b"m", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    elif op == "DeriveSharedSecret":
+        params.update(KeyAgreementAlgorithm="ECDH", PublicKey=_peer_public_key(root, arn))
+    elif op == "GetParametersForImport":
+        params.update(WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+    elif op == "ImportKeyMaterial":
+        params.update(_wrapped_material(root, arn))
+    elif op == "ReplicateKey":
+        params.update(ReplicaRegion="eu-west-1")
+    elif op == "UpdatePrimaryRegion":
+        params.update(PrimaryRegion=v["replica"]["region"])
+    return params
+
+
+def _valid_to(sb, days: int) -> float:
+    return sb.clock.now().timestamp() + days * 86400
+
+
 def run_vector(sb, people, v, bucket_counter=[0]):
     """Set up the vector's key and send its request as its caller. Returns (key_arn, error or None)."""
     service = v.get("service", "kms")
-    if service != "kms":   # IAM, STS, CloudTrail: no key
-        try:
-            _call(_caller_client(sb, people, v, service), v["operation"], _fill(v.get("params") or {}, sb, people))
-            return None, None
-        except ClientError as exc:
-            return None, exc
+    undo = []
+    try:
+        if v.get("iam"):
+            undo.append(_attach(people, v["caller"], _fill(v["iam"], sb, people)))
+        if service != "kms":   # IAM, STS, CloudTrail: no key
+            try:
+                _call(_caller_client(sb, people, v, service), v["operation"], _fill(v.get("params") or {}, sb, people))
+                return None, None
+            except ClientError as exc:
+                return None, exc
+        return _run_kms_vector(sb, people, v, bucket_counter, undo)
+    finally:
+        for fn in reversed(undo):
+            fn()
+
+
+def _run_kms_vector(sb, people, v, bucket_counter, undo):
     root = sb.client("kms")
-    arn = root.create_key(Description=v["name"][:256])["KeyMetadata"]["Arn"]
+    key_params = v.get("key") or {}
+    arn = root.create_key(Description=v["name"][:256], **key_params)["KeyMetadata"]["Arn"]
     ctx = v.get("context") or {}
-    blob = root.encrypt(KeyId=arn, Plaintext=b"secret", EncryptionContext=ctx)["CiphertextBlob"]
+    symmetric = key_params.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" and \
+        key_params.get("KeyUsage", "ENCRYPT_DECRYPT") == "ENCRYPT_DECRYPT" and key_params.get("Origin") != "EXTERNAL"
+    blob = root.encrypt(KeyId=arn, Plaintext=b"secret", EncryptionContext=ctx)["CiphertextBlob"] if symmetric else None
+    if v.get("alias"):
+        root.create_alias(AliasName=v["alias"], TargetKeyId=arn)
+        undo.append(lambda: root.delete_alias(AliasName=v["alias"]))
+    ref = {"alias": v.get("alias"), "alias_arn": arn.split(":key/")[0] + ":" + (v.get("alias") or ""),
+           "arn": arn}[v.get("key_ref", "arn")]
+    if v.get("replica"):
+        region = v["replica"]["region"]
+        replica_arn = root.replicate_key(KeyId=arn, ReplicaRegion=region)["ReplicaKeyMetadata"]["Arn"]
+        sb.clock.advance(5)   # the replica leaves Creating
+        if v["replica"].get("policy"):
+            sb.client("kms", region=region).put_key_policy(
+                KeyId=replica_arn, Policy=json.dumps(_policy(v["replica"]["policy"], sb, people)),
+                BypassPolicyLockoutSafetyCheck=True)
     token = grant_id = None
     if "grant" in v:
         g = v["grant"]
@@ -102,20 +209,15 @@ def run_vector(sb, people, v, bucket_counter=[0]):
             return arn, None
         kms = _caller_client(sb, people, v, "kms")
         op = v["operation"]
-        params = {"KeyId": arn}
-        if op in ("Encrypt",):
-            params.update(Plaintext=b"data", EncryptionContext=ctx)
-        elif op == "Decrypt":
-            params.update(CiphertextBlob=blob, EncryptionContext=ctx)
-        elif op == "GenerateDataKey":
-            params.update(KeySpec="AES_256", EncryptionContext=ctx)
-        elif op == "ScheduleKeyDeletion":
-            params.update(PendingWindowInDays=7)
-        elif op == "CreateGrant":
-            params.update(GranteePrincipal=people.outsider.principal, Operations=["Decrypt"])
-        elif op == "RetireGrant":
-            params = {"GrantToken": token} if v.get("by_token") else {"KeyId": arn, "GrantId": grant_id}
-        params.update(_fill(v.get("params") or {}, sb, people))
+        params = _operation_params(root, v, op, ref, arn, blob, ctx, token, grant_id, people)
+        if v.get("destination") == "another key":   # ReEncrypt onto a second key with the same policy
+            same_policy = {"Policy": json.dumps(doc), "BypassPolicyLockoutSafetyCheck": True} if doc else {}
+            params["DestinationKeyId"] = root.create_key(Description=v["name"][:256], **same_policy)["KeyMetadata"]["Arn"]
+        extra = _fill(v.get("params") or {}, sb, people)
+        if extra.get("ValidTo") == "{IN_30_DAYS}":
+            extra["ValidTo"] = _valid_to(sb, 30)
+        params.update(extra)
+        params = {name: value for name, value in params.items() if value is not None}   # null: leave it out
         if token and v.get("tokens"):
             params["GrantTokens"] = [token]
         _call(kms, op, params)
@@ -139,9 +241,11 @@ def test_vector(world, v):
     assert code in ("AccessDeniedException", "AccessDenied"), error
     service = v.get("service", "kms")
     if v.get("via") is None:
-        resource = f" on resource: {arn}" if service == "kms" else ""
+        if v.get("denied_on") == "replica":
+            arn = arn.replace(f":{sb.region}:", f":{v['replica']['region']}:")
+        resource = f" on resource: {'*' if v.get('denied_on') == '*' else arn}" if service == "kms" else ""
         assert message.startswith(f"User: {caller_arn(sb, people, v['caller'])} is not authorized to "
-                                  f"perform: {service}:{v['operation']}{resource}"), message
+                                  f"perform: {service}:{v.get('action', v['operation'])}{resource}"), message
     if v.get("reason"):
         assert message.endswith(v["reason"]), message
 

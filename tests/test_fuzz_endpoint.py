@@ -4,8 +4,10 @@ Each of the 56 operations in botocore's KMS model gets requests built from its i
 (with real key ids, aliases, grant tokens and ciphertexts, so they reach deep into the
 operations) and then broken: a member missing, of the wrong JSON type, an array or null
 for an object, deeply nested, oversized. Beside them: bodies that are not JSON objects or
-not UTF-8, huge bodies and unknown operation names. Every answer must be AWS-shaped (a
-JSON error with __type), never HTTP 5xx, and the server must still serve afterwards.
+not UTF-8, huge bodies and unknown operation names. And the HTTP front: each header it reads
+(Authorization, X-Amz-Date, Host, Content-Type, Content-Length) broken, emptied or removed from
+an otherwise well-formed KMS request. Every answer must be AWS-shaped (a JSON error with
+__type), never HTTP 5xx, and the server must still serve afterwards.
 
 Hypothesis draws the requests from a fixed seed (derandomize), a few per operation, so the
 test is quick in `make test`. For a longer hunt:
@@ -15,16 +17,21 @@ test is quick in `make test`. For a longer hunt:
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kms_helpers import signed_post
@@ -249,6 +256,103 @@ def test_a_body_that_claims_to_be_gzip(server):
     for body in (b"{}", gzip.compress(b"{}")):
         status, answer = send(server, "TrentService.ListKeys", body, **{"Content-Encoding": "gzip"})
         assert_aws_shaped(status, answer, f"gzip {body!r}")
+
+
+# -- the HTTP front: headers of a KMS request, each broken in turn ------------------------------------
+
+def raw_request(url: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, bytes]:
+    """Send exactly these header lines (no Host or Content-Length added), then half-close, so a
+    Content-Length longer than the body never leaves the server waiting."""
+    port = int(url.rsplit(":", 1)[1])
+    head = "POST / HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "Connection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head.encode("latin-1") + body)
+        sock.shutdown(socket.SHUT_WR)
+        answer = http.client.HTTPResponse(sock)
+        answer.begin()
+        return answer.status, answer.read()
+
+
+def signed_headers(url: str, target: str, body: bytes) -> dict[str, str]:
+    """What a client sends: SigV4 with the made-up key (its signature is not checked; its form is)."""
+    request = AWSRequest(method="POST", url=url + "/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
+    SigV4Auth(Credentials("testing", "testing"), "kms", REGION).add_auth(request)
+    headers = dict(request.headers.items())
+    headers["Host"] = url.split("//", 1)[1]
+    headers["Content-Length"] = str(len(body))
+    return headers
+
+
+HEADER_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=255, blacklist_characters="\x7f"), max_size=60)
+LOOPBACK_HOSTS = st.sampled_from(["127.0.0.1", "localhost", "LOCALHOST", "[::1]", "a.localhost", "127.0.0.1:1",
+                                  "127.0.0.1:abc", "localhost.", "127.0.0.1.nip.io", "evil.example", "0.0.0.0",
+                                  "127.0.0.1:99999999999", "[::1", ":"])
+
+
+@st.composite
+def broken_authorization(draw, real: str):
+    algorithm, _, rest = real.partition(" ")
+    parts = [p.strip() for p in rest.split(",")]
+    choice = draw(st.sampled_from(["text", "drop", "repeat", "scope", "algorithm", "suffix", "empty-values"]))
+    if choice == "text":
+        return draw(HEADER_TEXT)
+    if choice == "drop":
+        parts.pop(draw(st.integers(0, len(parts) - 1)))
+    elif choice == "repeat":
+        parts.append(draw(st.sampled_from(parts)))
+    elif choice == "scope":
+        pieces = draw(st.lists(st.text(st.characters(min_codepoint=33, max_codepoint=126,
+                                                     blacklist_characters=",/"), max_size=12), max_size=7))
+        parts[0] = "Credential=" + "/".join(pieces)
+    elif choice == "algorithm":
+        algorithm = draw(st.sampled_from(["aws4-hmac-sha256", "AWS4-HMAC-SHA512", "AWS", "AWS4-ECDSA-P256-SHA256", ""]))
+    elif choice == "suffix":
+        return real + draw(HEADER_TEXT)
+    else:
+        parts = [p.split("=", 1)[0] + "=" for p in parts]
+    return f"{algorithm} {', '.join(parts)}"
+
+
+def header_value(name: str, real: dict[str, str]):
+    return {"Authorization": broken_authorization(real["Authorization"]),
+            "X-Amz-Date": HEADER_TEXT | st.from_regex(r"\A[0-9]{8}T[0-9]{6}Z\Z"),
+            "Host": HEADER_TEXT | LOOPBACK_HOSTS,
+            "Content-Type": HEADER_TEXT | st.sampled_from(["application/json", "application/x-amz-json-1.0",
+                                                          "application/x-www-form-urlencoded", "text/plain",
+                                                          "multipart/form-data; boundary=x", ""]),
+            "Content-Length": st.integers(-3, 200).map(str) | HEADER_TEXT |
+                              st.sampled_from(["99999999999999999999", "1e3", "0x10", "+2", " 2 ", "2, 2"]),
+            }[name]
+
+
+FRONT_HEADERS = ["Authorization", "X-Amz-Date", "Host", "Content-Type", "Content-Length"]
+
+
+@pytest.mark.parametrize("header", FRONT_HEADERS)
+def test_no_5xx_for_broken_headers_of_a_kms_request(server, pools, header):
+    """Each header the HTTP front reads, replaced, emptied or removed: an AWS-shaped answer, never 5xx."""
+    bodies = {"TrentService.ListKeys": b"{}", "TrentService.DescribeKey": json.dumps({"KeyId": "alias/fuzz"}).encode(),
+              "TrentService.Encrypt": json.dumps({"KeyId": "alias/fuzz", "Plaintext": "eA=="}).encode()}
+
+    @settings(max_examples=EXAMPLES * 5, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(target=st.sampled_from(sorted(bodies)), data=st.data())
+    def one(target, data):
+        body = bodies[target]
+        headers = signed_headers(server, target, body)
+        value = data.draw(st.none() | header_value(header, headers), label=header)
+        if value is None:
+            del headers[header]
+        else:
+            headers[header] = value.replace("\r", " ").replace("\n", " ")
+        status, answer = raw_request(server, list(headers.items()), body)
+        what = f"{header}: {value!r} -> {status} {answer[:300]!r}"
+        assert status < 500, what
+        if status >= 400:
+            assert isinstance(json.loads(answer).get("__type"), str), what
+
+    one()
 
 
 def test_the_server_still_serves(server, pools):

@@ -43,7 +43,7 @@ def kms_headers(operation):
     """What an SDK sends (the fake 'testing' key: the sandbox does not check its signature)."""
     return {"Content_Type": "application/x-amz-json-1.1", "X_Amz_Target": f"TrentService.{operation}",
             "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260601/us-east-1/kms/aws4_request, "
-                             "SignedHeaders=host, Signature=0"}
+                             "SignedHeaders=host, Signature=0", "X_Amz_Date": "20260601T000000Z"}
 
 
 def key_count(sb):

@@ -127,10 +127,14 @@ def _preflight(environ, start_response, origin: str):
 
 
 _REASONS = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+#: The error code an AWS SDK shows for each refusal (a JSON error body, as AWS's JSON services send).
+_CODES = {400: "ValidationException", 403: "AccessDeniedException", 404: "NotFoundException",
+          405: "MethodNotAllowedException"}
 
 
 def _refuse(start_response, status: int, message: str):
-    body = json.dumps({"message": message}).encode()
+    body = json.dumps({"__type": _CODES[status], "message": message}).encode()
     start_response(f"{status} {_REASONS[status]}", [("Content-Type", "application/json"),
+                                                    ("X-Amzn-ErrorType", _CODES[status]),
                                                     ("Content-Length", str(len(body)))])
     return [body]

@@ -27,11 +27,38 @@ def moto_app():
 
     moto finds a request's service from a host name it derives from the request, by listing its
     own package folder and trying one pattern per service, under a lock: that was about a third
-    of the server's time per KMS call. The answer depends on the name alone, so it is remembered."""
+    of the server's time per KMS call. The answer depends on the name alone, so it is remembered.
+
+    Routing: on AWS the host name says which service a request is for; here every service shares
+    127.0.0.1, and moto reads the service from the SigV4 credential scope. A request without one
+    (unsigned, a scope with no service, a header moto cannot parse) went to S3, even with
+    X-Amz-Target: TrentService.* (a ListBuckets answer, or moto's HTTP 500). X-Amz-Target names
+    its service exactly, so it routes first; the service then answers the signature problem in
+    its own protocol (service/authentication.py). Whatever moto cannot route goes to S3."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from .service.authentication import target_service
+
     app = DomainDispatcherApplication(create_backend_app)
-    app.get_backend_for_host = functools.lru_cache(maxsize=1024)(app.get_backend_for_host)
+    lookup, infer = app.get_backend_for_host, app.infer_service_region_host
+
+    @functools.lru_cache(maxsize=1024)
+    def backend_for_host(host):
+        if host and "amazonaws.com" in host and not any(p.match(f"http://{host}") for _, p in app.backend_url_patterns):
+            return None   # no such service (moto would also print a hint for its developers)
+        return lookup(host)
+
+    def route(environ, path):
+        service = target_service(environ.get("HTTP_X_AMZ_TARGET"))
+        if service is not None:
+            return f"{service}.us-east-1.amazonaws.com"   # the backend, not the Region, follows from it
+        try:
+            host = infer(environ, path)
+        except Exception:   # moto's parser of a malformed Authorization header (IndexError ...)
+            return None     # None: moto's default service, S3
+        return host if host is None or backend_for_host(host) else None
+
+    app.get_backend_for_host, app.infer_service_region_host = backend_for_host, route
     return app
 
 

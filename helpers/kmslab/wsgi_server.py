@@ -13,6 +13,7 @@ encoded slashes.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -20,7 +21,7 @@ import time
 from typing import Any, Callable
 from urllib.parse import unquote_to_bytes
 
-from cheroot import server as _cheroot, wsgi as _wsgi
+from cheroot import errors as _errors, server as _cheroot, wsgi as _wsgi
 from cheroot.workers import threadpool as _threadpool
 
 HOST = "127.0.0.1"  # loopback only: the sandbox is never reachable from another machine
@@ -28,8 +29,17 @@ THREADS = 10
 #: Idle keep-alive connections kept open (cheroot's default of 10 is below one boto3 client's pool).
 KEEP_ALIVE_CONNECTIONS = 100
 
+#: The largest request body read: S3's largest single PUT (5 GiB,
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html); larger is 413.
+MAX_REQUEST_BODY = 5 * 1024**3
+
 _log = logging.getLogger("kmslab.endpoint")
 _META = b"x-amz-meta-"
+_DIGITS = re.compile(rb"\d+")
+#: cheroot's HTTP-level answers, as AWS's common errors name them
+#: (https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html).
+_HTTP_ERRORS = {"400": "MalformedHttpRequestException", "408": "RequestTimeoutException",
+                "413": "RequestEntityTooLargeException"}
 
 
 class _HeaderReader(_cheroot.HeaderReader):
@@ -39,6 +49,31 @@ class _HeaderReader(_cheroot.HeaderReader):
 
 class _Request(_cheroot.HTTPRequest):
     header_reader = _HeaderReader()
+
+    def read_request_headers(self) -> bool:
+        if not super().read_request_headers():
+            return False
+        length = self.inheaders.get(b"Content-Length")
+        if length is not None and not _DIGITS.fullmatch(length.strip()):   # "-1", "+2", "2_0" pass int()
+            self.simple_response("400 Bad Request", "Malformed Content-Length Header.")
+            return False
+        return True
+
+    def simple_response(self, status, msg: str = "") -> None:
+        """cheroot's own answers (a malformed or oversized request, before the app sees it): in the
+        JSON protocol's shape for a request that names an X-Amz-Target, as AWS answers it there."""
+        code = _HTTP_ERRORS.get(str(status)[:3])
+        if code is None or not self.inheaders.get(b"X-Amz-Target"):
+            return super().simple_response(status, msg)
+        body = json.dumps({"__type": code, "message": msg}).encode()
+        head = (f"{self.server.protocol} {status}\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                f"X-Amzn-ErrorType: {code}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+        self.close_connection = True   # what follows on the connection cannot be trusted
+        try:
+            self.conn.wfile.write(head.encode("latin-1") + body)
+        except OSError as exc:
+            if exc.args and exc.args[0] not in _errors.socket_errors_to_ignore:
+                raise
 
 
 class _Connection(_cheroot.HTTPConnection):
@@ -85,6 +120,7 @@ class _ThreadPool(_threadpool.ThreadPool):
 class _Server(_wsgi.Server):
     ConnectionClass = _Connection
     keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+    max_request_body_size = MAX_REQUEST_BODY
 
     def __init__(self, bind_addr: tuple[str, int], app: Callable, threads: int):
         super().__init__(bind_addr, app, numthreads=threads, max=threads, server_name=HOST)

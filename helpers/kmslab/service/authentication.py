@@ -20,6 +20,20 @@ Secret access keys come from the operating system's random generator, not from m
 moto also lets any request choose its account with an `x-moto-account-id` header. Only the
 sandbox's own tooling may send it, together with `x-kmslab-tooling` carrying this process's
 secret (`tooling_headers`); any other request that carries it is refused.
+
+Before any of that, the request must be signed at all, in a well-formed way, as AWS checks
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html; the codes:
+https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html):
+- a KMS request with no signature (no Authorization header, no query-string signature) is
+  MissingAuthenticationTokenException, "Missing Authentication Token" (S3 still takes anonymous
+  requests and presigned URLs);
+- an Authorization header that is not a complete SigV4 header (its Credential, SignedHeaders and
+  Signature, a credential scope of five parts ending in aws4_request, an X-Amz-Date or Date header,
+  an X-Amz-Date in ISO 8601 basic format that matches the scope's date) is IncompleteSignature(Exception)
+  or InvalidSignatureException, in the service's protocol; S3 answers AuthorizationHeaderMalformed;
+- a request routed by its X-Amz-Target (`target_service`) must be scoped to that service
+  ("Credential should be scoped to correct service: 'kms'. ").
+Made-up credentials in a well-formed header still mean the default account's root.
 """
 from __future__ import annotations
 
@@ -45,6 +59,12 @@ _SANDBOX_KEY = re.compile(r"(AKIA|ASIA)([A-Z2-7]{8})([A-Z2-7])[A-Z0-9]{7}")
 _ACCOUNT_OFFSET = 549755813888      # the base of moto's account encoding (base32 "QAAAAAAA")
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+
+MISSING_TOKEN = "Missing Authentication Token"
+#: JSON-protocol services of the course whose requests name themselves in X-Amz-Target
+#: ("TrentService.Encrypt"); their target prefixes come from botocore's models.
+TARGET_SERVICES = ("kms", "ssm", "secretsmanager", "cloudtrail")
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
 
 BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. "
                  "Check your AWS Secret Access Key and signing method. Consult the service documentation "
@@ -94,31 +114,38 @@ def _protocol(service: str) -> str:
         return "json"
 
 
-def _error(service: str, kind: str) -> AuthError:
-    """kind: "unknown key" | "bad signature" | "denied"."""
+def _error(service: str, kind: str, message: str | None = None) -> AuthError:
+    """kind: "unknown key" | "bad signature" | "denied" | "incomplete" | "scope" | "missing token"
+    ("incomplete" and "scope" carry their message)."""
     protocol = _protocol(service)
     if service == "s3" or protocol == "rest-xml":
-        code, message = {"unknown key": ("InvalidAccessKeyId",
-                                         "The AWS Access Key Id you provided does not exist in our records."),
-                         "bad signature": ("SignatureDoesNotMatch",
-                                           "The request signature we calculated does not match the signature "
-                                           "you provided. Check your key and signing method."),
-                         "denied": ("AccessDenied", "Access Denied")}[kind]
-        return AuthError(403, code, message, xml=True, s3=True)
+        code, text, status = {
+            "unknown key": ("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403),
+            "bad signature": ("SignatureDoesNotMatch", "The request signature we calculated does not match the "
+                              "signature you provided. Check your key and signing method.", 403),
+            "denied": ("AccessDenied", "Access Denied", 403),
+            "incomplete": ("AuthorizationHeaderMalformed", message, 400),
+            "scope": ("AuthorizationHeaderMalformed", message, 400),
+            "missing token": ("AccessDenied", "Access Denied", 403)}[kind]
+        return AuthError(status, code, text, xml=True, s3=True)
     if protocol in ("query", "ec2"):
-        if protocol == "ec2" and kind != "denied":
+        if protocol == "ec2" and kind in ("unknown key", "bad signature"):
             return AuthError(401, "AuthFailure", "AWS was not able to validate the provided access credentials",
                              xml=True)
-        code = {"unknown key": "InvalidClientTokenId", "bad signature": "SignatureDoesNotMatch",
-                "denied": "AccessDenied"}[kind]
-        return AuthError(403, code, _message(kind), xml=True)
-    code = {"unknown key": "UnrecognizedClientException", "bad signature": "InvalidSignatureException",
-            "denied": "AccessDeniedException"}[kind]
-    return AuthError(400, code, _message(kind), xml=False)
+        code, status = {"unknown key": ("InvalidClientTokenId", 403), "bad signature": ("SignatureDoesNotMatch", 403),
+                        "denied": ("AccessDenied", 403), "incomplete": ("IncompleteSignature", 400),
+                        "scope": ("SignatureDoesNotMatch", 403),
+                        "missing token": ("MissingAuthenticationToken", 403)}[kind]
+        return AuthError(status, code, message or _message(kind), xml=True)
+    code, status = {"unknown key": ("UnrecognizedClientException", 400),
+                    "bad signature": ("InvalidSignatureException", 400), "denied": ("AccessDeniedException", 400),
+                    "incomplete": ("IncompleteSignatureException", 400), "scope": ("InvalidSignatureException", 400),
+                    "missing token": ("MissingAuthenticationTokenException", 403)}[kind]
+    return AuthError(status, code, message or _message(kind), xml=False)
 
 
 def _message(kind: str) -> str:
-    return {"unknown key": UNKNOWN_KEY, "bad signature": BAD_SIGNATURE,
+    return {"unknown key": UNKNOWN_KEY, "bad signature": BAD_SIGNATURE, "missing token": MISSING_TOKEN,
             "denied": "The x-moto-account-id header is for the sandbox's own tooling; sign with the "
                       "credentials of a principal of that account instead."}[kind]
 
@@ -209,22 +236,113 @@ def signature_holds(request: Any, secret: str, token: str | None) -> bool:
     return hmac.compare_digest(expected, given.group(1))
 
 
+@functools.lru_cache(maxsize=1)
+def _target_prefixes() -> dict[str, str]:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return {session.get_service_model(name).metadata["targetPrefix"]: name for name in TARGET_SERVICES}
+
+
+def target_service(target: str | None) -> str | None:
+    """The service an X-Amz-Target header names ("TrentService.Encrypt" -> "kms"), if one of ours."""
+    if not target:
+        return None
+    return _target_prefixes().get(target.strip().split(".", 1)[0])
+
+
 def _service_of(request: Any) -> str:
     found = _CREDENTIAL.search(request.headers.get("Authorization", ""))
     if found:
         return found.group(4)
     target = request.headers.get("X-Amz-Target", "")
-    return "kms" if target.startswith("TrentService.") else "s3" if not target else "json"
+    return target_service(target) or ("s3" if not target else "json")
 
 
-def check(request: Any) -> None:
-    """Raise the service's error unless the request's credentials hold (see the module docstring)."""
+def _signed_by_query(request: Any) -> bool:
+    args = request.args
+    return "X-Amz-Signature" in args or "X-Amz-Credential" in args or "AWSAccessKeyId" in args
+
+
+def _header_problem(auth: str, headers: Any, service: str) -> AuthError | None:
+    """What is wrong with the form of a SigV4 Authorization header, as the service says it (None: nothing)."""
+    s3 = service == "s3" or _protocol(service) == "rest-xml"
+    algorithm, _, rest = auth.strip().partition(" ")
+    if algorithm != "AWS4-HMAC-SHA256":
+        if not s3:
+            return _error(service, "incomplete", _requires(auth, {}, headers))
+        if algorithm == "AWS" and ":" in rest:  # Signature Version 2, which moto's S3 still reads
+            return None
+        return AuthError(400, "InvalidArgument", "Unsupported Authorization Type", xml=True, s3=True)
+    parts = dict(part.strip().partition("=")[::2] for part in rest.split(",") if "=" in part)
+    date = headers.get("X-Amz-Date")
+    if not (parts.get("Credential") and parts.get("Signature") and parts.get("SignedHeaders")) or \
+            not (date or headers.get("Date")):
+        if s3 and parts.get("Credential") and parts.get("Signature") and parts.get("SignedHeaders"):
+            return AuthError(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header",
+                             xml=True, s3=True)
+        return _error(service, "incomplete", "The authorization header is malformed; the authorization header "
+                      "requires three components: Credential, SignedHeaders, and Signature." if s3
+                      else _requires(auth, parts, headers))
+    scope = parts["Credential"].split("/")
+    if len(scope) != 5 or (s3 and not all(scope)):
+        return _error(service, "incomplete", "The authorization header is malformed; the Credential is mal-formed; "
+                      'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".' if s3 else
+                      "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term,"
+                      f" got '{parts['Credential']}'")
+    if scope[4] != "aws4_request":
+        return _error(service, "scope", f"Credential should be scoped with a valid terminator: 'aws4_request', "
+                                        f"not '{scope[4]}'. ")
+    if date and not _AMZ_DATE.fullmatch(date):
+        if s3:
+            return AuthError(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header",
+                             xml=True, s3=True)
+        return _error(service, "incomplete", f"Date must be in ISO-8601 'basic format'. Got '{date}'. "
+                                             "See http://en.wikipedia.org/wiki/ISO_8601")
+    if date and scope[1] != date[:8]:
+        return _error(service, "scope", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                                        f"date from HTTP: '{scope[1]}' != '{date[:8]}', from '{date}'.")
+    if target_service(headers.get("X-Amz-Target")) == service and scope[3] != _signing_name(service):
+        return _error(service, "scope", f"Credential should be scoped to correct service: '{_signing_name(service)}'. ")
+    return None
+
+
+def _requires(auth: str, parts: dict, headers: Any) -> str:
+    """AWS's message for an Authorization header that lacks parts: each missing part, then the header."""
+    missing = [f"Authorization header requires '{name}' parameter." for name in ("Credential", "Signature",
+                                                                                  "SignedHeaders")
+               if not parts.get(name)]
+    if not (headers.get("X-Amz-Date") or headers.get("Date")):
+        missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    return " ".join(missing + [f"Authorization={auth}"])
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_name(service: str) -> str:
+    try:
+        import botocore.session
+
+        return botocore.session.get_session().get_service_model(service).signing_name
+    except Exception:
+        return service
+
+
+def check(request: Any, service: str | None = None) -> None:
+    """Raise the service's error unless the request's credentials hold (see the module docstring).
+    `service` is the service the request was routed to (moto's name for it)."""
     from moto.core.responses import BaseResponse
 
     headers = request.headers
+    service = service or _service_of(request)
     if ACCOUNT_HEADER in headers and not hmac.compare_digest(headers.get(TOOLING_HEADER, ""), _TOOLING_SECRET):
-        raise _error(_service_of(request), "denied")
+        raise _error(service, "denied")
     auth = headers.get("Authorization", "")
+    if auth:
+        problem = _header_problem(auth, headers, service)
+        if problem is not None:
+            raise problem
+    elif service == "kms" and not _signed_by_query(request):
+        raise _error(service, "missing token")
     found = BaseResponse.access_key_regex.search(auth) if auth else None
     access_key = found.group(1) if found else (request.args.get("AWSAccessKeyId") or None)
     if not access_key:
@@ -232,16 +350,16 @@ def check(request: Any) -> None:
     key = holder(access_key)
     if key is None:
         if claims_a_sandbox_account(access_key):
-            raise _error(_service_of(request), "unknown key")
+            raise _error(service, "unknown key")
         return   # made-up credentials: the default account's root user, by design
     if not key.active:
-        raise _error(_service_of(request), "unknown key")
+        raise _error(service, "unknown key")
     if key.token is not None:
         presented = headers.get("X-Amz-Security-Token") or request.args.get("X-Amz-Security-Token") or ""
         if not hmac.compare_digest(presented, key.token):
-            raise _error(_service_of(request), "unknown key")
+            raise _error(service, "unknown key")
     if not signature_holds(request, key.secret, key.token):
-        raise _error(_service_of(request), "bad signature")
+        raise _error(service, "bad signature")
 
 
 def _new_secret() -> str:
@@ -260,7 +378,7 @@ def _install() -> None:
 
     @wrap(BaseResponse, "setup_class")
     def setup_class(self, original, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        check(request)
+        check(request, self.service_name)
         return original(self, request, *args, **kwargs)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import clock
 from . import dispatch
+from .condition_keys import IAM_POLICY_ONLY, request_context
 from .errors import KmsError
 from .identity import iam_policies, identify
 from .policy import conditions
@@ -136,64 +137,6 @@ class Decision:
         return self.report()
 
 
-# -- the request context (condition keys) --------------------------------------------
-def request_context(call: dispatch.KmsCall, action: str, principal: Principal, key: Any) -> conditions.Context:
-    p = call.params
-    ctx = conditions.Context({
-        "kms:CallerAccount": principal.account,
-        "aws:PrincipalArn": principal.principal_arn,
-        "aws:PrincipalAccount": principal.account,
-        "aws:SecureTransport": bool(call.secure_transport),
-    })
-    if call.via_service:
-        ctx["kms:ViaService"] = call.via_service
-    op = action.split(":", 1)[1]
-    ec = {"ReEncryptFrom": p.get("SourceEncryptionContext"),
-          "ReEncryptTo": p.get("DestinationEncryptionContext")}.get(op, p.get("EncryptionContext"))
-    if op == "CreateGrant":  # for CreateGrant these keys describe the grant's constraints
-        cons = p.get("Constraints") or {}
-        ec = {**(cons.get("EncryptionContextSubset") or {}), **(cons.get("EncryptionContextEquals") or {})}
-        ctx["kms:GrantOperations"] = list(p.get("Operations") or [])
-        if p.get("GranteePrincipal"):
-            ctx["kms:GranteePrincipal"] = p["GranteePrincipal"]
-        if p.get("RetiringPrincipal"):
-            ctx["kms:RetiringPrincipal"] = p["RetiringPrincipal"]
-        if cons:
-            ctx["kms:GrantConstraintType"] = [k for k in cons if cons[k]]
-    if ec:
-        for k, v in ec.items():
-            ctx[f"kms:EncryptionContext:{k}"] = v
-        ctx["kms:EncryptionContextKeys"] = list(ec)
-    algorithm = {"ReEncryptFrom": p.get("SourceEncryptionAlgorithm"),
-                 "ReEncryptTo": p.get("DestinationEncryptionAlgorithm")}.get(op, p.get("EncryptionAlgorithm"))
-    if op in ("Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey",
-              "GenerateDataKeyWithoutPlaintext"):
-        ctx["kms:EncryptionAlgorithm"] = algorithm or "SYMMETRIC_DEFAULT"
-    for name, param in (("kms:SigningAlgorithm", "SigningAlgorithm"), ("kms:MacAlgorithm", "MacAlgorithm"),
-                        ("kms:MessageType", "MessageType"), ("kms:RotationPeriodInDays", "RotationPeriodInDays"),
-                        ("kms:DataKeyPairSpec", "KeyPairSpec")):
-        if p.get(param) is not None:
-            ctx[name] = p[param]
-    if op in ("CreateGrant", "ListGrants", "RevokeGrant"):
-        # true when an integrated AWS service asks on the caller's behalf (sources: console-default-policy)
-        ctx["kms:GrantIsForAWSResource"] = bool(call.via_service)
-    if op == "ScheduleKeyDeletion":
-        ctx["kms:ScheduleKeyDeletionPendingWindowInDays"] = p.get("PendingWindowInDays", 30)
-    if op in ("PutKeyPolicy", "CreateKey"):
-        ctx["kms:BypassPolicyLockoutSafetyCheck"] = bool(p.get("BypassPolicyLockoutSafetyCheck", False))
-    if key is not None:
-        ctx["kms:KeySpec"] = getattr(key, "key_spec", None) or "SYMMETRIC_DEFAULT"
-        ctx["kms:KeyUsage"] = getattr(key, "key_usage", None) or "ENCRYPT_DECRYPT"
-        ctx["kms:KeyOrigin"] = getattr(key, "origin", "AWS_KMS")
-        ctx["kms:MultiRegion"] = bool(getattr(key, "multi_region", False))
-    elif op == "CreateKey":
-        ctx["kms:KeySpec"] = p.get("KeySpec") or p.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
-        ctx["kms:KeyUsage"] = p.get("KeyUsage") or "ENCRYPT_DECRYPT"
-        ctx["kms:KeyOrigin"] = p.get("Origin") or "AWS_KMS"
-        ctx["kms:MultiRegion"] = bool(p.get("MultiRegion", False))
-    return ctx
-
-
 # -- the decision ---------------------------------------------------------------------
 def decide_action(principal: Principal, action: str, key: Any, context: conditions.Context,
                   *, key_policy: dict | None = None, grant_tokens: list[str] | None = None,
@@ -229,7 +172,8 @@ def decide_action(principal: Principal, action: str, key: Any, context: conditio
             key_policy = parse(key.policy)
         except MalformedPolicy:
             key_policy = {"Statement": []}
-    kp_matches = evaluate(key_policy, request, "key policy", resource_policy=True)
+    kp_request = Request(principal, action, resource, context.hiding(IAM_POLICY_ONLY))
+    kp_matches = evaluate(key_policy, kp_request, "key policy", resource_policy=True)
     d.matches = kp_matches + iam_matches
     kp_deny = [m for m in kp_matches if m.effect == "Deny" and m.applies]
     kp_direct = [m for m in kp_matches if m.effect == "Allow" and m.applies and m.principal_how == "direct"]
@@ -384,16 +328,14 @@ def _key_from_blob(call: dispatch.KmsCall, param: str = "CiphertextBlob") -> Any
 
 
 def _keys_for(call: dispatch.KmsCall) -> list[tuple[str, Any]]:
-    """(action, key) pairs this request needs; ReEncrypt needs two."""
+    """(action, key) pairs this request needs; ReEncrypt and UpdatePrimaryRegion need two."""
     op = call.operation
     resolved = call.notes.get("key")
     if op in NO_KEY_OPERATIONS:
         return [(f"kms:{op}", None)]
     if op == "ReEncrypt":
-        source = (_find_key(call.params.get("SourceKeyId"), call) if call.params.get("SourceKeyId")
-                  else _key_from_blob(call))
-        return [("kms:ReEncryptFrom", source),
-                ("kms:ReEncryptTo", _find_key(call.params.get("DestinationKeyId"), call))]
+        source, destination = _reencrypt_keys(call)
+        return [("kms:ReEncryptFrom", source), ("kms:ReEncryptTo", destination)]
     if resolved is None:
         param = _KEY_PARAM.get(op, "KeyId")
         resolved = _find_key(call.params.get(param), call)
@@ -404,7 +346,37 @@ def _keys_for(call: dispatch.KmsCall) -> list[tuple[str, Any]]:
         # and run the operation in the key owner's account (cross-account calls).
         call.key_arn, call.key_owner = resolved.arn, (resolved.account_id, resolved.region)
         call.notes["key"] = resolved
+    if op == "UpdatePrimaryRegion" and resolved is not None:
+        # kms:UpdatePrimaryRegion on the primary key AND on the replica in PrimaryRegion, each in its
+        # own key policy (https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdatePrimaryRegion.html)
+        return [(f"kms:{op}", resolved), (f"kms:{op}", _replica_in(resolved, call.params.get("PrimaryRegion")))]
     return [(f"kms:{op}", resolved)]
+
+
+def _reencrypt_keys(call: dispatch.KmsCall) -> tuple[Any, Any]:
+    """ReEncrypt's source and destination keys, as the RESOLVE stage found them (else looked up
+    here, and noted for later stages: kms:ReEncryptOnSameKey compares them)."""
+    source = call.notes.get("key")
+    if source is None:
+        source = (_find_key(call.params.get("SourceKeyId"), call) if call.params.get("SourceKeyId")
+                  else _key_from_blob(call))
+    destination = call.notes.get("destination_key") or _find_key(call.params.get("DestinationKeyId"), call)
+    for name, key in (("key", source), ("destination_key", destination)):
+        if key is not None:
+            call.notes.setdefault(name, key)
+    return source, destination
+
+
+def _replica_in(key: Any, region: Any) -> Any:
+    """The related multi-Region key of `key` in `region`, if there is one."""
+    from moto.kms.models import kms_backends
+
+    if not isinstance(region, str) or region == key.region or not getattr(key, "multi_region", False):
+        return None
+    try:
+        return kms_backends[key.account_id][region].keys.get(key.id)
+    except KeyError:   # not a Region of the partition: the operation answers
+        return None
 
 
 def principal_of(call: dispatch.KmsCall) -> Principal:
@@ -442,9 +414,10 @@ def _retire_decision(call: dispatch.KmsCall, principal: Principal) -> Decision:
     if call.key_arn is None:   # retired by token: the audit trail and the operation need the key
         call.key_arn, call.key_owner, call.notes["key"] = key.arn, (key.account_id, key.region), key
     action = "kms:RetireGrant"
+    context = request_context(call, action, principal, key)
     iam = [m for label, doc in iam_policies(principal)
-           for m in _safe_evaluate(doc, Request(principal, action, key.arn, conditions.Context()), label)]
-    d = Decision(False, principal, action, key.arn, "", matches=iam)
+           for m in _safe_evaluate(doc, Request(principal, action, key.arn, context), label)]
+    d = Decision(False, principal, action, key.arn, "", matches=iam, context=context)
     iam_allows = any(m.effect == "Allow" and m.applies for m in iam)
     retiring = grant.retiring_principal if isinstance(grant.retiring_principal, str) else None
     by_retiring = names_principal(retiring, principal) if retiring else None

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import dispatch
-from .authorization import decide_action, principal_of, request_context
+from .authorization import decide_action, principal_of
+from .condition_keys import request_context
 from .errors import KmsError
 from .policy.document import MalformedPolicy, as_list, parse, statements
 

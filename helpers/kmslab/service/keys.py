@@ -159,6 +159,7 @@ def resolve(call: dispatch.KmsCall) -> None:
     if op == "Decrypt":
         _set_key(call, _from_ciphertext(call, "KeyId"))
         if call.params.get("KeyId"):
+            call.notes["key_ref"] = call.params["KeyId"]
             call.params["KeyId"] = call.notes["key"].id
         return
     if op == "ReEncrypt":
@@ -188,6 +189,7 @@ def resolve(call: dispatch.KmsCall) -> None:
                        "failed to satisfy constraint: Member must not be null")
     key = find(ref, call.account_id, call.region, aliases_ok)
     _set_key(call, key)
+    call.notes["key_ref"] = ref   # as the caller named it (kms:RequestAlias reads it)
     call.params[param] = key.id
 
 

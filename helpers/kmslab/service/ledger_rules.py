@@ -1534,3 +1534,20 @@ NOT_MODELLED += [
             "make for the caller are authorized in full (kms:Decrypt, kms:GenerateDataKey)",
      "facts": "parameter-store, secrets-manager-cross-account"},
 ]
+
+
+# -- issue 14: the request context of KMS authorizations ---------------------------------------
+# Every KMS condition key is carried for the operations AWS lists it for (service/condition_keys.py,
+# tests/test_condition_keys.py); these are the keys it does not carry.
+
+NOT_MODELLED += [
+    {"id": "condition-keys-missing", "title": "Condition keys the sandbox's request context lacks",
+     "aws": "kms:TrailingDaysWithoutKeyUsage (DisableKey, ScheduleKeyDeletion), kms:GranteeServicePrincipal, "
+            "kms:RetiringServicePrincipal and kms:GrantConstraintSourceArn (CreateGrant), "
+            "kms:RecipientAttestation:* (the sandbox refuses Recipient) and the global keys other than "
+            "aws:PrincipalArn, aws:PrincipalAccount and aws:SecureTransport (aws:ResourceTag, aws:SourceIp ...). "
+            "A policy that tests one of them sees it missing. The other KMS condition keys are in the request "
+            "context of exactly the operations AWS lists them for",
+     "facts": "[Service Authorization Reference: AWS KMS](https://docs.aws.amazon.com/service-authorization/"
+              "latest/reference/list_awskeymanagementservice.html)"},
+]

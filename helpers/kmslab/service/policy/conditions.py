@@ -7,10 +7,12 @@ Rules followed (IAM User Guide, "Condition element" and "multivalued context key
   `...IfExists` holds, `Null: true` holds;
 - ForAnyValue / ForAllValues compare a multivalued key (kms:EncryptionContextKeys) as a set;
   ForAllValues holds when the key is missing or empty.
-Condition key names are case-insensitive; values are compared as the operator says.
+Condition key names are case-insensitive; values are compared as the operator says. Date
+operators take seconds since the epoch or ISO 8601 dates (kms:ValidTo is a date).
 """
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -45,6 +47,25 @@ def _num(cmp: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
     return check
 
 
+def _instant(value: Any) -> float:
+    """A Date operator's operand: seconds since the epoch, or an ISO 8601 date and time."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        text = str(value).strip()
+        moment = _dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)).timestamp()
+
+
+def _date(cmp: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
+    def check(p: str, v: str) -> bool:
+        try:
+            return cmp(_instant(v), _instant(p))
+        except (TypeError, ValueError, OverflowError):
+            return False
+    return check
+
+
 # operator -> (comparison of one policy value with one request value, negated?)
 _BASE: dict[str, tuple[Callable[[str, str], bool], bool]] = {
     "StringEquals": (_str_eq, False),
@@ -64,6 +85,12 @@ _BASE: dict[str, tuple[Callable[[str, str], bool], bool]] = {
     "NumericLessThanEquals": (_num(lambda v, p: v <= p), False),
     "NumericGreaterThan": (_num(lambda v, p: v > p), False),
     "NumericGreaterThanEquals": (_num(lambda v, p: v >= p), False),
+    "DateEquals": (_date(lambda v, p: v == p), False),
+    "DateNotEquals": (_date(lambda v, p: v == p), True),
+    "DateLessThan": (_date(lambda v, p: v < p), False),
+    "DateLessThanEquals": (_date(lambda v, p: v <= p), False),
+    "DateGreaterThan": (_date(lambda v, p: v > p), False),
+    "DateGreaterThanEquals": (_date(lambda v, p: v >= p), False),
 }
 
 
@@ -175,6 +202,15 @@ class Context:
 
     def items(self):
         return self._values.items()
+
+    def hiding(self, names: tuple[str, ...]) -> "Context":
+        """This context without `names` (keys a kind of policy never sees); itself if it has none."""
+        hidden = [self._norm(n) for n in names if self._norm(n) in self._values]
+        if not hidden:
+            return self
+        view = Context()
+        view._values = {k: v for k, v in self._values.items() if k not in hidden}
+        return view
 
     def __repr__(self) -> str:
         return f"Context({self._values!r})"
