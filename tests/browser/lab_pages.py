@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from browser_support import VIEWPORT, Lab
+from browser_support import SCREENSHOTS, VIEWPORT, Lab
 
 from kmslab.notebooks import ROOT
 
@@ -139,12 +139,22 @@ class NotebookView:
         self.wait_until_idle()
 
     def wait_until_idle(self) -> None:
-        self._wait_for(f"""() => {{
-            const panel = document.getElementById({json.dumps(self.panel_id)});
-            const status = panel.querySelector('.jp-Notebook-ExecutionIndicator');
-            return status && status.dataset.status === 'idle'
-                && ![...panel.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
-        }}""", RUN_ALL_TIMEOUT_MS)
+        try:
+            self._wait_for(f"""() => {{
+                const panel = document.getElementById({json.dumps(self.panel_id)});
+                const status = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+                return status && status.dataset.status === 'idle'
+                    && ![...panel.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
+            }}""", RUN_ALL_TIMEOUT_MS)
+        except Exception as error:  # say where it stopped, and keep a picture of it
+            status = self.page.evaluate(f"""() => {{
+                const s = document.getElementById({json.dumps(self.panel_id)})
+                    .querySelector('.jp-Notebook-ExecutionIndicator');
+                return s ? s.dataset.status : 'no execution indicator'; }}""")
+            busy = [c["index"] for c in self.cells() if "*" in c["prompt"]]
+            shot = self.screenshot(SCREENSHOTS / "timeouts")
+            raise AssertionError(f"{self.path}: not idle after {RUN_ALL_TIMEOUT_MS // 1000} s (kernel status "
+                                 f"{status!r}, cells shown running or queued: {busy}); screenshot {shot}") from error
 
     def _wait_for(self, script: str, timeout: int) -> None:
         self.page.wait_for_function(script, timeout=timeout, polling=100)
