@@ -54,8 +54,9 @@ def test_make_installs_from_a_wheelhouse_with_no_network():
     for target in ("lab", "test"):
         installs = [line for line in run(target, "WHEELHOUSE=/media/usb/wh").splitlines() if "pip install" in line]
         assert installs and all('--no-index --find-links "/media/usb/wh"' in line for line in installs), installs
-    # learners get the course without the test tools
+    # learners get the course without the test tools, and without bytecode up front (issue 16: size)
     assert not any(".[test" in line for line in run("lab").splitlines())
+    assert all("--no-compile" in line for line in run("lab").splitlines() if "pip install" in line and " -e " in line)
     assert '".[test,hub]"' in run("wheelhouse") and '".[test,hub]"' in run("test")
 
 
