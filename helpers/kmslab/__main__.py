@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         copied = copy_course(folder)
         print(f"{len(copied)} course files copied into {folder}; files already there were kept.")
         return 0
+    if args.command in ("serve", "tls"):
+        _stop_on_interrupt()
     if args.command == "serve":
         from .server import serve as run
 
@@ -89,6 +91,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_cli(port=args.port, directory=args.dir)
     return 2
+
+
+def _stop_on_interrupt() -> None:
+    """Ctrl-C, `kill -INT` and `kill` stop a server cleanly. A shell that starts a command in the
+    background (`... &` in a script) makes it ignore SIGINT, and Python then leaves it ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def _name_rate(item: str) -> tuple[str, float]:
