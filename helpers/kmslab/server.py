@@ -121,15 +121,15 @@ def serve(port: int = 0, seed: int | None = DEFAULT_SEED, ready: threading.Event
         guards.unblock_network()
         guards.restore_environment(saved)
         raise
-    out(f"kmslab sandbox listening on {endpoint.url}")
-    out("In another terminal, paste these lines, then try: aws kms list-keys")
-    for line in export_lines(endpoint.url):
-        out(f"  {line}")
-    out("Any credentials work; these are fake. Press Ctrl-C to stop.")
-    if ready is not None:
-        ready.set()
     stop = stop or threading.Event()
-    try:
+    try:  # from here on, Ctrl-C (even while the lines below print) stops the endpoint cleanly
+        out(f"kmslab sandbox listening on {endpoint.url}")
+        out("In another terminal, paste these lines, then try: aws kms list-keys")
+        for line in export_lines(endpoint.url):
+            out(f"  {line}")
+        out("Any credentials work; these are fake. Press Ctrl-C to stop.")
+        if ready is not None:
+            ready.set()
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
