@@ -158,8 +158,8 @@ def test_dollars_are_escaped_for_jupyterlab_and_github():
     assert "<span>\\$</span>0.03 per 10,000" in page
     assert "$" not in re.sub(r"`[^`]*`", "", page).replace("<span>\\$</span>", "")
     escaped = "costs <span>\\$</span>1 (`$HOME` stays)"
-    assert sources.escape_dollars("costs $1 (`$HOME` stays)") == escaped
-    assert sources.escape_dollars(escaped) == escaped, "escaping twice changes nothing"
+    assert sources.escape_prose("costs $1 (`$HOME` stays)") == escaped
+    assert sources.escape_prose(escaped) == escaped, "escaping twice changes nothing"
 
 
 def test_links_and_labels():

@@ -78,7 +78,7 @@ def load(path: str | Path | None = None) -> list[Term]:
 
 def render(terms: list[Term] | None = None) -> str:
     """docs/glossary.md: one line per term, grouped by first letter, each with its lesson section."""
-    from kmslab.sources import escape_dollars
+    from kmslab.sources import escape_prose
 
     terms = terms if terms is not None else load()
     lines = [
@@ -98,7 +98,7 @@ def render(terms: list[Term] | None = None) -> str:
         if first != letter:
             lines += ([""] if letter else []) + [f"## {first}", ""]
             letter = first
-        lines.append(f'- <a id="{term.anchor}"></a>**{term.term}**: {escape_dollars(term.definition)} '
+        lines.append(f'- <a id="{term.anchor}"></a>**{term.term}**: {escape_prose(term.definition)} '
                      f"{term.lesson_link()}")
     return "\n".join(lines) + "\n"
 

@@ -270,9 +270,10 @@ def link(entry_id: str, up: str = "..", text: str | None = None) -> str:
     return f"[{text or entry_id}]({prefix}#{entry_id})"
 
 
-def escape_dollars(markdown: str) -> str:
-    """Dollar signs written so that JupyterLab does not typeset amounts as maths (teach.markdown)."""
-    from kmslab.teach.markdown import escape_dollars as escape
+def escape_prose(markdown: str) -> str:
+    """Prose made safe to render: no dollar amounts typeset as maths, no placeholder taken for an
+    HTML tag (teach.markdown.escape)."""
+    from kmslab.teach.markdown import escape
 
     return escape(markdown)
 
@@ -351,16 +352,16 @@ def render(data: Sources | None = None) -> str:
         lines += [f'<a id="{tid}"></a>', "", f"## {title}", ""]
         for entry in (e for e in data.entries.values() if e.topic == tid):
             lines += [f'<a id="{entry.id}"></a>', "", f"### {entry.title}", "",
-                      f"`{entry.id}` · {escape_dollars(entry.fact)}", ""]
+                      f"`{entry.id}` · {escape_prose(entry.fact)}", ""]
             if entry.values:
                 lines.append(f"- **Values:** {_values_line(entry.values)}")
             for change in entry.history:
                 extra = f" ({_values_line(change.values)})" if change.values else ""
-                lines.append(f"- **Changed, {change.when}:** {escape_dollars(change.change)}{extra}")
+                lines.append(f"- **Changed, {change.when}:** {escape_prose(change.change)}{extra}")
             if entry.older_notes:
-                lines.append(f"- **Older notes say:** {escape_dollars(entry.older_notes['say'])}")
+                lines.append(f"- **Older notes say:** {escape_prose(entry.older_notes['say'])}")
             if entry.caveat:
-                lines.append(f"- **Caveat:** {escape_dollars(entry.caveat)}")
+                lines.append(f"- **Caveat:** {escape_prose(entry.caveat)}")
             lines.append("- **AWS:** " + " · ".join(f"[{url_label(u)}]({u})" for u in entry.urls))
             lines.append("")
     return "\n".join(lines)

@@ -135,7 +135,9 @@ def run_endpoint(url: str, cli: bool = False) -> dict[str, Any]:
 # -- the page --------------------------------------------------------------------------------
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    from kmslab.teach.markdown import escape
+
+    return escape(str(text)).replace("|", "\\|").replace("\n", " ")
 
 
 def _sources(ids: str) -> str:

@@ -30,11 +30,29 @@ DOLLAR = "<span>\\$</span>"
 
 def escape_dollars(text: str) -> str:
     """Every `$` outside code written DOLLAR, so nothing renders as maths (idempotent)."""
-    def escape(prose: str) -> str:
-        return prose.replace(DOLLAR, "$").replace("\\$", "$").replace("$", DOLLAR)
+    return _outside_code(text, _dollars)
 
+
+def escape(text: str) -> str:
+    """Prose made safe to render, code left alone (idempotent): every `$` written DOLLAR, and every
+    `<` that does not open the course's own HTML written `&lt;`. A placeholder such as
+    arn:aws:kms:<region>:... is text: JupyterLab and the docs site would take `<region>` for an
+    unknown tag and hide it (and `<plaintext>` swallows the rest of a page)."""
+    return _outside_code(text, lambda prose: STRAY_LT.sub("&lt;", _dollars(prose)))
+
+
+#: A `<` that opens none of the HTML the course writes on purpose (links' anchors, DOLLAR's span,
+#: line breaks, images, comments).
+STRAY_LT = re.compile(r"<(?!/?(?:a|span|br|img|sub|sup|kbd|details|summary|div)\b|!--)", re.IGNORECASE)
+
+
+def _dollars(prose: str) -> str:
+    return prose.replace(DOLLAR, "$").replace("\\$", "$").replace("$", DOLLAR)
+
+
+def _outside_code(text: str, change) -> str:
     pieces = re.split(r"(```.*?```|`[^`\n]*`)", text, flags=re.DOTALL)
-    return "".join(p if p.startswith("`") else escape(p) for p in pieces)
+    return "".join(p if p.startswith("`") else change(p) for p in pieces)
 
 
 def plain(text: str) -> str:

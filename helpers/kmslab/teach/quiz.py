@@ -236,7 +236,7 @@ def markdown(q: Question, number: int | None = None, reveal: bool = True) -> str
 
     Dollar signs are escaped so that JupyterLab does not typeset prices as maths. Sources link
     to docs/sources.md from a notebook folder (notebooks/ or labs/)."""
-    from kmslab.sources import escape_dollars, link
+    from kmslab.sources import escape_prose, link
 
     title = f"**Q{number}** " if number is not None else ""
     lines = [f"{title}`{q.id}` · {q.question}", ""]
@@ -248,7 +248,7 @@ def markdown(q: Question, number: int | None = None, reveal: bool = True) -> str
         if q.sources:
             lines += ["", "Sources: " + ", ".join(link(s) for s in q.sources)]
         lines += ["", "</details>"]
-    return escape_dollars("\n".join(lines))
+    return escape_prose("\n".join(lines))
 
 
 class Shown:
