@@ -112,8 +112,22 @@ class NotebookView:
             return status && status.dataset.status === 'idle'
                 && panel.querySelectorAll('.jp-Cell').length >= {len(self.source['cells'])};
         }}""", OPEN_TIMEOUT_MS)
+        self._wait_for_kernel_connection()
         time.sleep(0.5)  # let the kernel's language_info and kernelspec reach the model
         return self
+
+    def _wait_for_kernel_connection(self) -> None:
+        """Until the server counts the page's websocket to this notebook's kernel. The page can
+        show "idle" from the REST model before that; a restart in that gap can leave it waiting
+        for a kernel that never reconnects (jupyter_server's "Replacing stale connection" race,
+        jupyter-server/jupyter_server#1265, seen once in twenty visits in .ci/run)."""
+        deadline = time.monotonic() + OPEN_TIMEOUT_MS / 1000
+        while time.monotonic() < deadline:
+            kernels = [s["kernel"] for s in self.lab.api("GET", "/api/sessions") if s.get("path") == self.path]
+            if kernels and self.lab.api("GET", f"/api/kernels/{kernels[0]['id']}").get("connections", 0) >= 1:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"{self.path}: the page never connected to its kernel")
 
     def is_modified(self) -> bool:
         return self.page.locator(f'#jp-main-dock-panel .lm-TabBar-tab[data-id="{self.panel_id}"].jp-mod-dirty').count() > 0
