@@ -102,7 +102,22 @@ def test_every_page_loads_with_its_images_and_nothing_from_another_host(page, ba
             page.wait_for_url(base + LANDING, wait_until="load")
         problems += [f"{name}: {p}" for p in page.watch.take()]
         problems += [f"{name}: image did not load: {src}" for src in _broken_images(page)]
+        problems += [f"{name}: {p}" for p in _cut_off(page)]
     assert not problems, "\n".join(problems)
+
+
+def _cut_off(page) -> list[str]:
+    """What a reader cannot see whole at the test's width: a page's table of contents wider than
+    its column (a long API name), or a table that scrolls sideways (the ledger's five columns)."""
+    return page.evaluate("""() => {
+        const found = [];
+        const toc = document.querySelector('.bd-sidebar-secondary');
+        if (toc && toc.scrollWidth > toc.clientWidth + 1) found.push('the page contents are cut off on the right');
+        document.querySelectorAll('.pst-scrollable-table-container').forEach(c => {
+            if (c.scrollWidth > c.clientWidth + 1) found.push('a table scrolls sideways: ' + c.querySelector('tr').textContent.trim().slice(0, 60));
+        });
+        return found;
+    }""")
 
 
 def test_the_pages_look_right(page, base):
