@@ -8,10 +8,12 @@ import re
 import pytest
 
 from kmslab import sources
+from kmslab.data_files import read_json
+from kmslab.teach.markdown import escape
 from kmslab.notebooks import ROOT
 
 DATA = sources.load()
-RAW = sources._raw()
+RAW = read_json(sources.DATA)
 PAGE = ROOT / sources.PAGE
 
 
@@ -158,8 +160,8 @@ def test_dollars_are_escaped_for_jupyterlab_and_github():
     assert "<span>\\$</span>0.03 per 10,000" in page
     assert "$" not in re.sub(r"`[^`]*`", "", page).replace("<span>\\$</span>", "")
     escaped = "costs <span>\\$</span>1 (`$HOME` stays)"
-    assert sources.escape_prose("costs $1 (`$HOME` stays)") == escaped
-    assert sources.escape_prose(escaped) == escaped, "escaping twice changes nothing"
+    assert escape("costs $1 (`$HOME` stays)") == escaped
+    assert escape(escaped) == escaped, "escaping twice changes nothing"
 
 
 def test_links_and_labels():

@@ -9,11 +9,12 @@ import re
 import nbformat
 import pytest
 
+from kmslab.data_files import read_json
 from kmslab.notebooks import ROOT
 from kmslab.teach import quiz
 
 BANK = quiz.load()
-RAW = quiz._raw()
+RAW = read_json(quiz.BANK)
 
 
 def test_bank_is_big_enough_and_covers_every_topic():

@@ -10,12 +10,12 @@ A term may name entries of data/sources.json; tests then hold the numbers its li
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from kmslab.data_files import read_json
 
 DATA = "glossary.json"
 PAGE = "docs/glossary.md"
@@ -69,16 +69,12 @@ def validate(data: Any) -> list[Term]:
 
 
 def load(path: str | Path | None = None) -> list[Term]:
-    if path is None:
-        text = resources.files("kmslab").joinpath("data", DATA).read_text(encoding="utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    return validate(json.loads(text))
+    return validate(read_json(DATA, path))
 
 
 def render(terms: list[Term] | None = None) -> str:
     """docs/glossary.md: one line per term, grouped by first letter, each with its lesson section."""
-    from kmslab.sources import escape_prose
+    from kmslab.teach.markdown import escape
 
     terms = terms if terms is not None else load()
     lines = [
@@ -98,7 +94,7 @@ def render(terms: list[Term] | None = None) -> str:
         if first != letter:
             lines += ([""] if letter else []) + [f"## {first}", ""]
             letter = first
-        lines.append(f'- <a id="{term.anchor}"></a>**{term.term}**: {escape_prose(term.definition)} '
+        lines.append(f'- <a id="{term.anchor}"></a>**{term.term}**: {escape(term.definition)} '
                      f"{term.lesson_link()}")
     return "\n".join(lines) + "\n"
 

@@ -17,14 +17,15 @@ Command line:
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
+
+from kmslab.data_files import read_json
+from kmslab.teach.markdown import escape
 
 DATA = "sources.json"
 PAGE = "docs/sources.md"
@@ -99,14 +100,6 @@ def _flatten(values: dict[str, Any]) -> Iterable[Decimal]:
 
 # -- loading and validation -------------------------------------------------------------------
 
-def _raw(path: Path | None = None) -> Any:
-    if path is None:
-        text = resources.files("kmslab").joinpath("data", DATA).read_text(encoding="utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    return json.loads(text)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -175,12 +168,12 @@ def validate(data: Any) -> Sources:
 
 @lru_cache(maxsize=1)
 def _packaged() -> Sources:
-    return validate(_raw())
+    return validate(read_json(DATA))
 
 
 def load(path: str | Path | None = None) -> Sources:
     """The validated sources (the package's sources.json unless `path` is given)."""
-    return validate(_raw(Path(path))) if path else _packaged()
+    return validate(read_json(DATA, path)) if path else _packaged()
 
 
 # -- numbers in text --------------------------------------------------------------------------
@@ -270,14 +263,6 @@ def link(entry_id: str, up: str = "..", text: str | None = None) -> str:
     return f"[{text or entry_id}]({prefix}#{entry_id})"
 
 
-def escape_prose(markdown: str) -> str:
-    """Prose made safe to render: no dollar amounts typeset as maths, no placeholder taken for an
-    HTML tag (teach.markdown.escape)."""
-    from kmslab.teach.markdown import escape
-
-    return escape(markdown)
-
-
 _DOC_NAMES = [
     ("https://docs.aws.amazon.com/kms/latest/developerguide/", "AWS KMS Developer Guide"),
     ("https://docs.aws.amazon.com/kms/latest/APIReference/API_", "AWS KMS API Reference"),
@@ -352,16 +337,16 @@ def render(data: Sources | None = None) -> str:
         lines += [f'<a id="{tid}"></a>', "", f"## {title}", ""]
         for entry in (e for e in data.entries.values() if e.topic == tid):
             lines += [f'<a id="{entry.id}"></a>', "", f"### {entry.title}", "",
-                      f"`{entry.id}` · {escape_prose(entry.fact)}", ""]
+                      f"`{entry.id}` · {escape(entry.fact)}", ""]
             if entry.values:
                 lines.append(f"- **Values:** {_values_line(entry.values)}")
             for change in entry.history:
                 extra = f" ({_values_line(change.values)})" if change.values else ""
-                lines.append(f"- **Changed, {change.when}:** {escape_prose(change.change)}{extra}")
+                lines.append(f"- **Changed, {change.when}:** {escape(change.change)}{extra}")
             if entry.older_notes:
-                lines.append(f"- **Older notes say:** {escape_prose(entry.older_notes['say'])}")
+                lines.append(f"- **Older notes say:** {escape(entry.older_notes['say'])}")
             if entry.caveat:
-                lines.append(f"- **Caveat:** {escape_prose(entry.caveat)}")
+                lines.append(f"- **Caveat:** {escape(entry.caveat)}")
             lines.append("- **AWS:** " + " · ".join(f"[{url_label(u)}]({u})" for u in entry.urls))
             lines.append("")
     return "\n".join(lines)

@@ -28,17 +28,13 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 DOLLAR = "<span>\\$</span>"
 
 
-def escape_dollars(text: str) -> str:
-    """Every `$` outside code written DOLLAR, so nothing renders as maths (idempotent)."""
-    return _outside_code(text, _dollars)
-
-
 def escape(text: str) -> str:
     """Prose made safe to render, code left alone (idempotent): every `$` written DOLLAR, and every
     `<` that does not open the course's own HTML written `&lt;`. A placeholder such as
     arn:aws:kms:<region>:... is text: JupyterLab and the docs site would take `<region>` for an
     unknown tag and hide it (and `<plaintext>` swallows the rest of a page)."""
-    return _outside_code(text, lambda prose: STRAY_LT.sub("&lt;", _dollars(prose)))
+    pieces = re.split(r"(```.*?```|`[^`\n]*`)", text, flags=re.DOTALL)
+    return "".join(p if p.startswith("`") else STRAY_LT.sub("&lt;", _dollars(p)) for p in pieces)
 
 
 #: A `<` that opens none of the HTML the course writes on purpose (links' anchors, DOLLAR's span,
@@ -48,11 +44,6 @@ STRAY_LT = re.compile(r"<(?!/?(?:a|span|br|img|sub|sup|kbd|details|summary|div)\
 
 def _dollars(prose: str) -> str:
     return prose.replace(DOLLAR, "$").replace("\\$", "$").replace("$", DOLLAR)
-
-
-def _outside_code(text: str, change) -> str:
-    pieces = re.split(r"(```.*?```|`[^`\n]*`)", text, flags=re.DOTALL)
-    return "".join(p if p.startswith("`") else change(p) for p in pieces)
 
 
 def plain(text: str) -> str:

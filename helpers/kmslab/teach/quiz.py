@@ -18,16 +18,15 @@ Command line:
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import string
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..data_files import read_json
 from .checks import MARKS, OK, TODO, WRONG
-from .markdown import DOLLAR, plain  # noqa: F401  (quiz.DOLLAR and quiz.plain are used by lessons and tests)
+from .markdown import DOLLAR, escape, plain  # noqa: F401  (quiz.DOLLAR and quiz.plain are used by lessons and tests)
 
 ROOT = Path(__file__).resolve().parents[3]
 BANK = "questions.json"
@@ -123,14 +122,6 @@ def heading_anchor(heading: str) -> str:
 
 # -- loading and validation ---------------------------------------------------------------
 
-def _raw(path: Path | None = None) -> Any:
-    if path is None:
-        text = resources.files("kmslab").joinpath("data", BANK).read_text(encoding="utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    return json.loads(text)
-
-
 def validate(data: Any) -> list[Question]:
     """Check the bank's shape and return its questions; raise QuizError naming the problem."""
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
@@ -203,7 +194,7 @@ def _sources():
 
 def load(path: str | Path | None = None) -> list[Question]:
     """The validated bank (the package's questions.json unless `path` is given)."""
-    return validate(_raw(Path(path) if path else None))
+    return validate(read_json(BANK, path))
 
 
 def by_id(question_id: str, bank: list[Question] | None = None) -> Question:
@@ -236,7 +227,7 @@ def markdown(q: Question, number: int | None = None, reveal: bool = True) -> str
 
     Dollar signs are escaped so that JupyterLab does not typeset prices as maths. Sources link
     to docs/sources.md from a notebook folder (notebooks/ or labs/)."""
-    from kmslab.sources import escape_prose, link
+    from kmslab.sources import link
 
     title = f"**Q{number}** " if number is not None else ""
     lines = [f"{title}`{q.id}` · {q.question}", ""]
@@ -248,7 +239,7 @@ def markdown(q: Question, number: int | None = None, reveal: bool = True) -> str
         if q.sources:
             lines += ["", "Sources: " + ", ".join(link(s) for s in q.sources)]
         lines += ["", "</details>"]
-    return escape_prose("\n".join(lines))
+    return escape("\n".join(lines))
 
 
 class Shown:

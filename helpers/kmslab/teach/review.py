@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from kmslab import sources
 
+from .markdown import escape
 from .quiz import TOPICS, Question, markdown
 
 INTRO = """# 11 · Exam review
@@ -55,7 +56,7 @@ def numbers_markdown(data: sources.Sources | None = None) -> str:
     lines = [NUMBERS_INTRO, "", "| what | number | older notes say |", "|---|---|---|"]
     lines += [f"| {sources.link(row.sources[0], text=row.what)} | {row.number} | {row.older} |"
               for row in data.numbers_to_know]
-    return sources.escape_prose("\n".join(lines))
+    return escape("\n".join(lines))
 
 
 COVERAGE = """## 2. Coverage: topics, lessons, labs and questions
@@ -159,7 +160,7 @@ def build(bank: list[Question]):
     cells.append(new_code_cell('from kmslab import progress\n\nprogress.lesson_done("11")'))
     for cell in cells:
         if cell.cell_type == "markdown":
-            cell.source = sources.escape_prose(cell.source)
+            cell.source = escape(cell.source)
     nb = new_notebook(cells=cells, metadata=dict(STANDARD_METADATA))
     # Stable cell ids (nbformat would draw random ones): derived from the position.
     for i, cell in enumerate(nb.cells):

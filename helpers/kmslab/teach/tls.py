@@ -12,7 +12,6 @@ demo HTTPS server for real clients (curl, openssl s_client, a browser).
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import ssl
 import tempfile
@@ -303,7 +302,8 @@ def start_demo(directory: str | os.PathLike) -> Demo:
 
 
 def serve_cli(port: int = 0, directory: str | None = None) -> int:
-    """`python -m kmslab tls serve`: the demo HTTPS server until Ctrl-C."""
+    """`python -m kmslab tls serve`: the demo HTTPS server until Ctrl-C (the command line makes
+    sure Ctrl-C and kill reach it)."""
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="kmslab-tls-"))
     certs = make_demo_certs(folder)
     server = DemoServer(port=port, cert=certs.server_cert, key=certs.server_key)
@@ -311,9 +311,6 @@ def serve_cli(port: int = 0, directory: str | None = None) -> int:
     print(f"CA certificate: {certs.ca_cert}", flush=True)
     print(f"Try: curl --cacert {certs.ca_cert} {server.url}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
-    if threading.current_thread() is threading.main_thread():
-        # Ctrl-C must stop us even when started from a shell that ignores SIGINT in background jobs.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

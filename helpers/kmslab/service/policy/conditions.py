@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import operator as _operator
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -38,15 +39,6 @@ def _bool(p: str, v: str) -> bool:
     return str(p).lower() == str(v).lower()
 
 
-def _num(cmp: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
-    def check(p: str, v: str) -> bool:
-        try:
-            return cmp(float(v), float(p))
-        except (TypeError, ValueError):
-            return False
-    return check
-
-
 def _instant(value: Any) -> float:
     """A Date operator's operand: seconds since the epoch, or an ISO 8601 date and time."""
     try:
@@ -57,10 +49,11 @@ def _instant(value: Any) -> float:
         return (moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)).timestamp()
 
 
-def _date(cmp: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
+def _compared(convert: Callable[[Any], float], cmp: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
+    """cmp(request value, policy value), both converted; a value that does not convert never matches."""
     def check(p: str, v: str) -> bool:
         try:
-            return cmp(_instant(v), _instant(p))
+            return cmp(convert(v), convert(p))
         except (TypeError, ValueError, OverflowError):
             return False
     return check
@@ -79,19 +72,14 @@ _BASE: dict[str, tuple[Callable[[str, str], bool], bool]] = {
     "ArnNotEquals": (_str_like, True),
     "ArnNotLike": (_str_like, True),
     "Bool": (_bool, False),
-    "NumericEquals": (_num(lambda v, p: v == p), False),
-    "NumericNotEquals": (_num(lambda v, p: v == p), True),
-    "NumericLessThan": (_num(lambda v, p: v < p), False),
-    "NumericLessThanEquals": (_num(lambda v, p: v <= p), False),
-    "NumericGreaterThan": (_num(lambda v, p: v > p), False),
-    "NumericGreaterThanEquals": (_num(lambda v, p: v >= p), False),
-    "DateEquals": (_date(lambda v, p: v == p), False),
-    "DateNotEquals": (_date(lambda v, p: v == p), True),
-    "DateLessThan": (_date(lambda v, p: v < p), False),
-    "DateLessThanEquals": (_date(lambda v, p: v <= p), False),
-    "DateGreaterThan": (_date(lambda v, p: v > p), False),
-    "DateGreaterThanEquals": (_date(lambda v, p: v >= p), False),
 }
+# Numeric* and Date*: the same six comparisons, of numbers or of instants.
+for _prefix, _convert in (("Numeric", float), ("Date", _instant)):
+    _BASE[f"{_prefix}NotEquals"] = (_compared(_convert, _operator.eq), True)
+    for _suffix, _cmp in (("Equals", _operator.eq), ("LessThan", _operator.lt), ("LessThanEquals", _operator.le),
+                          ("GreaterThan", _operator.gt), ("GreaterThanEquals", _operator.ge)):
+        _BASE[f"{_prefix}{_suffix}"] = (_compared(_convert, _cmp), False)
+del _prefix, _convert, _suffix, _cmp
 
 
 @dataclass(frozen=True)
